@@ -1,0 +1,68 @@
+/**
+ * The one seam between Node and every other runtime. `src/index.ts` wires the Node backend
+ * (synchronous `node:crypto` over cached `KeyObject`s: the hot path); `adapters/web.ts` wires
+ * WebCrypto. Nothing else in the core imports a platform crypto API.
+ */
+import type { JWK } from '../types.js';
+
+/** A key made ready for one algorithm by a backend; opaque to the rest of the core. */
+export interface PreparedKey {
+  readonly alg: string;
+}
+
+export interface CryptoBackend {
+  readonly name: 'node' | 'webcrypto';
+  /**
+   * Makes a verification key from a JWK for `alg`. Throws a plain Error with a readable message
+   * when the key cannot serve `alg` (wrong type or curve, RSA under 2048 bits, bad members).
+   */
+  importKey(jwk: JWK, alg: string): PreparedKey | Promise<PreparedKey>;
+  /** Checks a signature; never throws for a malformed signature, answers false. */
+  verify(key: PreparedKey, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+  sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Constant-time equality of two byte strings (false for different lengths). */
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+/** JWS algorithms the library knows, with the key each needs (RFC 7518 §3, RFC 8037). */
+export const SIGNING_ALGORITHMS = {
+  RS256: { kty: 'RSA', hash: 'SHA-256' },
+  RS384: { kty: 'RSA', hash: 'SHA-384' },
+  RS512: { kty: 'RSA', hash: 'SHA-512' },
+  PS256: { kty: 'RSA', hash: 'SHA-256' },
+  PS384: { kty: 'RSA', hash: 'SHA-384' },
+  PS512: { kty: 'RSA', hash: 'SHA-512' },
+  ES256: { kty: 'EC', hash: 'SHA-256', crv: 'P-256', size: 64 },
+  ES384: { kty: 'EC', hash: 'SHA-384', crv: 'P-384', size: 96 },
+  ES512: { kty: 'EC', hash: 'SHA-512', crv: 'P-521', size: 132 },
+  EdDSA: { kty: 'OKP', hash: undefined, crv: 'Ed25519', size: 64 },
+  Ed25519: { kty: 'OKP', hash: undefined, crv: 'Ed25519', size: 64 },
+  HS256: { kty: 'oct', hash: 'SHA-256' },
+  HS384: { kty: 'oct', hash: 'SHA-384' },
+  HS512: { kty: 'oct', hash: 'SHA-512' },
+} as const satisfies Record<string, { kty: string; hash: string | undefined; crv?: string; size?: number }>;
+
+export type SigningAlgorithm = keyof typeof SIGNING_ALGORITHMS;
+
+export function isSigningAlgorithm(alg: string): alg is SigningAlgorithm {
+  return Object.prototype.hasOwnProperty.call(SIGNING_ALGORITHMS, alg);
+}
+
+/** Checks that a JWK can serve `alg`; returns a reason when it cannot. Shared by both backends. */
+export function keyMismatch(jwk: JWK, alg: string): string | undefined {
+  if (!isSigningAlgorithm(alg)) return `algorithm ${alg} is not supported`;
+  const spec: { kty: string; crv?: string } = SIGNING_ALGORITHMS[alg];
+  if (jwk.kty !== spec.kty) return `key type ${String(jwk.kty)} cannot verify ${alg}`;
+  if (spec.crv !== undefined && jwk.crv !== spec.crv) return `curve ${String(jwk.crv)} cannot verify ${alg}`;
+  if (jwk.alg !== undefined && jwk.alg !== alg) return `the key is for ${jwk.alg}, the token says ${alg}`;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return `the key's use is "${jwk.use}", not "sig"`;
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
+    return 'the key\'s key_ops do not include "verify"';
+  }
+  if (spec.kty === 'RSA') {
+    // The modulus in bytes, from its base64url length; 2048 bits is the floor (RFC 7518 §3.3).
+    const bytes = Math.floor(((typeof jwk.n === 'string' ? jwk.n.length : 0) * 3) / 4);
+    if (bytes < 256) return 'RSA keys under 2048 bits are refused';
+  }
+  return undefined;
+}

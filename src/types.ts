@@ -1,0 +1,108 @@
+/** Types shared by the pipeline's steps and the public contract (see DESIGN.md). */
+import type { JWK as JoseJWK } from 'jose';
+
+export type JWK = JoseJWK;
+
+export interface JSONWebKeySet {
+  keys: JWK[];
+}
+
+export type Dialect = 'auth0' | 'rfc9068' | 'any';
+
+/** The dialect whose rules a token met (`generic` is `any` for a token without `typ: at+jwt`). */
+export type MetDialect = 'auth0' | 'rfc9068' | 'generic';
+
+export type Binding = 'bearer' | 'mtls' | 'dpop';
+
+export interface JWTHeader {
+  alg: string;
+  kid?: string;
+  typ?: string;
+  cty?: string;
+  crit?: string[];
+  [name: string]: unknown;
+}
+
+export interface JWTClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  azp?: string;
+  client_id?: string;
+  scope?: string;
+  permissions?: string[];
+  cnf?: { 'x5t#S256'?: string; jkt?: string; [name: string]: unknown };
+  [name: string]: unknown;
+}
+
+export interface AuthResult {
+  /** The compact signed JWT (the inner one for an encrypted token). */
+  token: string;
+  header: JWTHeader;
+  claims: JWTClaims;
+  subject: string | undefined;
+  clientId: string | undefined;
+  scopes: string[];
+  permissions: string[];
+  dialect: MetDialect;
+  binding: Binding;
+  /** True when the token arrived as a JWE and was decrypted. */
+  encrypted: boolean;
+}
+
+/** The request as the core sees it; adapters translate their host's request into this. */
+export interface RequestLike {
+  method: string;
+  /** Absolute URL of the request as the client addressed it (scheme, host, path). */
+  url: string;
+  /** Header names in any case; a repeated header as an array. */
+  headers: Record<string, string | string[] | undefined> | Headers;
+  /** DER or PEM of the client's leaf certificate, when TLS ended in this process. */
+  clientCertificate?: Uint8Array | string;
+  /** Form body fields, only consulted when `tokenLocations` includes `body`. */
+  body?: Record<string, unknown>;
+}
+
+/** Extra context for `verifier.verify(token, context)`. */
+export interface VerifyContext {
+  /** The scheme the token came with; `DPoP` requires a proof. Default `Bearer`. */
+  scheme?: 'Bearer' | 'DPoP';
+  method?: string;
+  url?: string;
+  /** The `DPoP` header value. */
+  dpopProof?: string;
+  /** DER or PEM of the presented client certificate. */
+  clientCertificate?: Uint8Array | string;
+}
+
+export interface JwksOptions {
+  /**
+   * How long a fetched set is used before refresh, seconds, when the response has no
+   * `Cache-Control: max-age` (which is honoured, clamped to [60, 86400]). Default 600.
+   */
+  cacheMaxAge?: number;
+  /** Minimum time between two fetches, seconds, from the end of the previous one. Default 30. */
+  cooldown?: number;
+  /** Whole-response timeout in milliseconds. Default 5000. */
+  timeout?: number;
+  /** Largest accepted response body in bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /** How long after its fetch a set keeps serving while refreshes fail, seconds. Default 86400. */
+  maxStale?: number;
+  /** A fetch implementation (tests, proxies). Default the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** Where verification keys come from. The remote source answers from its cache synchronously. */
+export interface KeySource {
+  /**
+   * The key for this token header. Returns the key itself (no promise) whenever it can answer
+   * from memory, so the hot path stays synchronous; throws or rejects with `AccessTokenError`
+   * (no such key) or `KeysUnavailableError` (could not fetch).
+   */
+  getKey(header: JWTHeader): JWK | Promise<JWK>;
+}
