@@ -77,6 +77,8 @@ export interface VerifyContext {
   dpopProof?: string;
   /** DER or PEM of the presented client certificate. */
   clientCertificate?: Uint8Array | string;
+  /** The request headers, for a certificate forwarded by a trusted edge. */
+  headers?: RequestLike['headers'];
 }
 
 export interface JwksOptions {

@@ -20,6 +20,12 @@ export interface CryptoBackend {
   /** Checks a signature; never throws for a malformed signature, answers false. */
   verify(key: PreparedKey, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
   sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** The bytes of base64url text (the JWS signing input): one byte per character. */
+  asciiBytes(text: string): Uint8Array;
+  /** Decodes base64url that the caller has already checked is of the base64url alphabet. */
+  decodeBase64Url(input: string): Uint8Array;
+  /** The same, read as UTF-8 text (a JOSE header or payload). */
+  decodeBase64UrlText(input: string): string;
   /** Constant-time equality of two byte strings (false for different lengths). */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }

@@ -1,0 +1,90 @@
+/**
+ * Express 4 and 5: `authenticate` puts the verified token on `req.auth`; `requireScopes` and
+ * `requirePermissions` guard routes. Refusals are answered here (status, `WWW-Authenticate`,
+ * `{ error, error_description }`); our own 503 goes to `next(err)` for the app's error handler,
+ * carrying `status`, `headers` and `body` for a handler that renders it.
+ */
+import type { TLSSocket } from 'node:tls';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
+import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
+import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import type { RequestLike } from '../src/types.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified access token, set by `authenticate`. */
+      auth?: AuthResult;
+    }
+  }
+}
+
+export interface AuthenticateOptions {
+  /** Let requests without any credentials through with `req.auth` unset. Bad tokens still fail. */
+  optional?: boolean;
+}
+
+const CHALLENGE = Symbol('access-token-guard.express.challenge');
+type GuardedRequest = Request & { [CHALLENGE]?: ChallengeOptions };
+
+export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): RequestHandler {
+  const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+  return (req: Request, res: Response, next: NextFunction) => {
+    (req as GuardedRequest)[CHALLENGE] = verifier.challenge;
+    verifier.verifyRequest(toRequestLike(req)).then(
+      (auth) => {
+        req.auth = auth;
+        next();
+      },
+      (error: unknown) => {
+        if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return next();
+        if (error instanceof AccessTokenError) return refuse(res, error);
+        next(error);
+      },
+    );
+  };
+}
+
+export function requireScopes(scopes: string | string[], options?: GuardOptions): RequestHandler {
+  return guardMiddleware(scopeGuard(scopes, options));
+}
+
+export function requirePermissions(permissions: string | string[], options?: GuardOptions): RequestHandler {
+  return guardMiddleware(permissionGuard(permissions, options));
+}
+
+function guardMiddleware(guard: Guard): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const error = guard(req.auth);
+    if (!error) return next();
+    const challenge = (req as GuardedRequest)[CHALLENGE];
+    if (challenge) error.challenge = challenge;
+    refuse(res, error);
+  };
+}
+
+function refuse(res: Response, error: AccessTokenError): void {
+  res.status(error.status).set(error.headers).json(error.body);
+}
+
+function toRequestLike(req: Request): RequestLike {
+  const socket = req.socket as Partial<TLSSocket>;
+  const certificate = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
+  return {
+    method: req.method,
+    // req.protocol honours Express's own `trust proxy` setting for X-Forwarded-Proto.
+    url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+    headers: req.headers,
+    clientCertificate: certificate && certificate.length > 0 ? certificate : undefined,
+    body: typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined,
+  };
+}
+
+function isVerifier(value: Verifier | VerifierOptions): value is Verifier {
+  return typeof (value as Verifier).verifyRequest === 'function';
+}
+
+export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
+export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

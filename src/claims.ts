@@ -1,0 +1,116 @@
+/**
+ * Registered-claim rules (RFC 7519 §4.1): the types every verified token must have, the exact
+ * `iss` and `aud` comparison, and the time checks. Time checks are separate because they are the
+ * only ones a cached result must repeat on every request.
+ */
+import { invalidToken } from './errors.js';
+import type { JWTClaims } from './types.js';
+
+export interface ClaimRules {
+  issuer: string;
+  audiences: readonly string[];
+  /** Seconds of clock skew tolerated on exp, nbf and iat. */
+  clockTolerance: number;
+  /** Seconds since `iat` after which a token is too old; requires `iat`. */
+  maxTokenAge: number | undefined;
+}
+
+const INVALID = 'The access token is invalid.';
+
+/** Parses the payload; anything but a JSON object is not a JWT claims set. */
+export function parseClaims(json: string): JWTClaims {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(json);
+  } catch {
+    throw invalidToken(INVALID, 'the payload is not JSON');
+  }
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
+    throw invalidToken(INVALID, 'the payload is not a JSON object');
+  }
+  return claims as JWTClaims;
+}
+
+/** Claim types that do not depend on the time or on configuration. */
+export function checkClaimTypes(claims: JWTClaims): void {
+  for (const name of ['iss', 'sub', 'jti', 'azp', 'client_id', 'scope'] as const) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') wrongType(name, 'a string');
+  }
+  for (const name of ['exp', 'nbf', 'iat'] as const) {
+    const value = claims[name];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value))) wrongType(name, 'a number');
+  }
+  const { aud, permissions, cnf } = claims;
+  if (aud !== undefined && typeof aud !== 'string' && !isStringArray(aud)) wrongType('aud', 'a string or an array of strings');
+  if (permissions !== undefined && !isStringArray(permissions)) wrongType('permissions', 'an array of strings');
+  if (cnf !== undefined && (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf))) wrongType('cnf', 'an object');
+}
+
+export function checkIssuer(claims: JWTClaims, issuer: string): void {
+  if (claims.iss !== issuer) {
+    throw invalidToken(
+      INVALID,
+      claims.iss === undefined
+        ? 'the token has no iss'
+        : `iss is "${claims.iss}", expected "${issuer}"${slashHint(claims.iss, issuer)}`,
+    );
+  }
+}
+
+export function checkAudience(claims: JWTClaims, audiences: readonly string[]): void {
+  const { aud } = claims;
+  if (typeof aud === 'string' ? audiences.includes(aud) : aud?.some((value) => audiences.includes(value))) return;
+  const shown = aud === undefined ? 'the token has no aud' : `aud is ${JSON.stringify(aud)}`;
+  const hint = typeof aud === 'string' ? audiences.map((expected) => slashHint(aud, expected)).join('') : '';
+  throw invalidToken(
+    'The access token is not meant for this API.',
+    `${shown}, expected ${audiences.length === 1 ? `"${audiences[0]}"` : `one of ${JSON.stringify(audiences)}`}${hint}${idTokenHint(claims)}`,
+  );
+}
+
+/** exp (required), nbf and iat against `now` (seconds), with tolerance; maxTokenAge from iat. */
+export function checkTimes(claims: JWTClaims, rules: ClaimRules, now: number): void {
+  const { exp, nbf, iat } = claims;
+  const tolerance = rules.clockTolerance;
+  if (exp === undefined) throw invalidToken(INVALID, 'the token has no exp');
+  if (now >= exp + tolerance) {
+    throw invalidToken('The access token expired.', `exp ${exp} is ${Math.round(now - exp)} s in the past`);
+  }
+  if (nbf !== undefined && now + tolerance < nbf) {
+    throw invalidToken('The access token is not yet valid.', `nbf ${nbf} is ${Math.round(nbf - now)} s in the future`);
+  }
+  if (iat !== undefined && now + tolerance < iat) {
+    throw invalidToken(INVALID, `iat ${iat} is ${Math.round(iat - now)} s in the future`);
+  }
+  if (rules.maxTokenAge !== undefined) {
+    if (iat === undefined) throw invalidToken(INVALID, 'the token has no iat and maxTokenAge is set');
+    if (now - iat > rules.maxTokenAge + tolerance) {
+      throw invalidToken('The access token is too old.', `iat ${iat} is older than maxTokenAge ${rules.maxTokenAge} s`);
+    }
+  }
+}
+
+export function nowInSeconds(): number {
+  return Date.now() / 1000;
+}
+
+function wrongType(name: string, expected: string): never {
+  throw invalidToken(INVALID, `${name} must be ${expected}`);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+// The commonest misconfiguration, spelled out in the log: identifiers that differ by a slash.
+function slashHint(actual: string, expected: string): string {
+  return actual.replace(/\/$/, '') === expected.replace(/\/$/, '') ? ' (they differ by a trailing slash, which is significant)' : '';
+}
+
+// An ID token sent where an access token belongs: its audience is the client, and it carries
+// sign-in claims an access token has no use for.
+function idTokenHint(claims: JWTClaims): string {
+  const signIn = claims.nonce !== undefined || claims.at_hash !== undefined || claims.sid !== undefined;
+  const audIsClient = typeof claims.aud === 'string' && claims.aud === claims.azp;
+  return signIn || audIsClient ? ' (this looks like an ID token: send the access token instead)' : '';
+}

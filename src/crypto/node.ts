@@ -1,0 +1,85 @@
+/**
+ * The Node backend: synchronous `node:crypto` over `KeyObject`s prepared once per key and alg.
+ * jose 6 verifies through WebCrypto, which on Node costs several times the CPU of a direct
+ * `crypto.verify` (see bench/RESULTS.md); every protected request pays this cost, so it is ours.
+ */
+import {
+  constants,
+  createHash,
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual as nodeTimingSafeEqual,
+  verify as nodeVerify,
+  type KeyObject,
+  type VerifyKeyObjectInput,
+} from 'node:crypto';
+import type { JWK } from '../types.js';
+import { SIGNING_ALGORITHMS, keyMismatch, type CryptoBackend, type PreparedKey, type SigningAlgorithm } from './types.js';
+
+interface NodeKey extends PreparedKey {
+  /** Digest for `crypto.verify` (`null` for EdDSA) or for the HMAC. */
+  readonly digest: string | null;
+  /** What `crypto.verify` takes, built once so a verify allocates nothing of its own. */
+  readonly verifyKey: KeyObject | VerifyKeyObjectInput;
+  readonly hmac: boolean;
+  /** Exact signature length for algorithms that have one (ECDSA, EdDSA). */
+  readonly signatureLength: number | undefined;
+}
+
+const NODE_DIGEST = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+
+function importKey(jwk: JWK, alg: string): NodeKey {
+  const mismatch = keyMismatch(jwk, alg);
+  if (mismatch) throw new Error(mismatch);
+  const spec = SIGNING_ALGORITHMS[alg as SigningAlgorithm];
+  const digest = spec.hash === undefined ? null : NODE_DIGEST[spec.hash];
+  const signatureLength = 'size' in spec ? spec.size : undefined;
+
+  if (spec.kty === 'oct') {
+    if (typeof jwk.k !== 'string') throw new Error('the oct key has no "k"');
+    const secret = createSecretKey(Buffer.from(jwk.k, 'base64url'));
+    return { alg, digest, verifyKey: secret, hmac: true, signatureLength };
+  }
+  // Only the public members: a JWKS that leaks "d" must not turn into a private key here.
+  const publicJwk = publicMembers(jwk);
+  const key = createPublicKey({ key: publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  let verifyKey: KeyObject | VerifyKeyObjectInput = key;
+  if (alg.startsWith('PS')) {
+    verifyKey = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+  } else if (alg.startsWith('ES')) {
+    verifyKey = { key, dsaEncoding: 'ieee-p1363' };
+  }
+  return { alg, digest, verifyKey, hmac: false, signatureLength };
+}
+
+function verify(prepared: PreparedKey, data: Uint8Array, signature: Uint8Array): boolean {
+  const key = prepared as NodeKey;
+  if (key.signatureLength !== undefined && signature.length !== key.signatureLength) return false;
+  if (key.hmac) {
+    const expected = createHmac(key.digest as string, key.verifyKey as KeyObject).update(data).digest();
+    return expected.length === signature.length && nodeTimingSafeEqual(expected, signature);
+  }
+  try {
+    return nodeVerify(key.digest, data, key.verifyKey, signature);
+  } catch {
+    // OpenSSL rejects some malformed signatures by throwing; to us they are just wrong.
+    return false;
+  }
+}
+
+function publicMembers(jwk: JWK): JWK {
+  const { kty, n, e, crv, x, y } = jwk;
+  return kty === 'RSA' ? { kty, n, e } : kty === 'EC' ? { kty, crv, x, y } : { kty, crv, x };
+}
+
+export const nodeCrypto: CryptoBackend = {
+  name: 'node',
+  importKey,
+  verify,
+  sha256: (data) => createHash('sha256').update(data).digest(),
+  asciiBytes: (text) => Buffer.from(text, 'latin1'),
+  decodeBase64Url: (input) => Buffer.from(input, 'base64url'),
+  decodeBase64UrlText: (input) => Buffer.from(input, 'base64url').toString('utf8'),
+  timingSafeEqual: (a, b) => a.length === b.length && nodeTimingSafeEqual(a, b),
+};

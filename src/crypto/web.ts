@@ -1,0 +1,80 @@
+/**
+ * The WebCrypto backend, for runtimes without `node:crypto` (Cloudflare Workers, Deno, Bun,
+ * browsers-as-servers). Same contract as the Node backend, asynchronous by nature.
+ */
+import { base64url } from 'jose';
+import type { JWK } from '../types.js';
+import { SIGNING_ALGORITHMS, keyMismatch, type CryptoBackend, type PreparedKey, type SigningAlgorithm } from './types.js';
+
+interface WebKey extends PreparedKey {
+  readonly key: CryptoKey;
+  readonly params: AlgorithmIdentifier | RsaPssParams | EcdsaParams;
+  readonly signatureLength: number | undefined;
+}
+
+async function importKey(jwk: JWK, alg: string): Promise<WebKey> {
+  const mismatch = keyMismatch(jwk, alg);
+  if (mismatch) throw new Error(mismatch);
+  const spec = SIGNING_ALGORITHMS[alg as SigningAlgorithm];
+  const hash = spec.hash;
+  const signatureLength = 'size' in spec ? spec.size : undefined;
+  let importParams: AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams | HmacImportParams;
+  let params: AlgorithmIdentifier | RsaPssParams | EcdsaParams;
+  switch (spec.kty) {
+    case 'RSA':
+      if (alg.startsWith('PS')) {
+        importParams = { name: 'RSA-PSS', hash: hash as string };
+        params = { name: 'RSA-PSS', saltLength: Number.parseInt((hash as string).slice(4), 10) / 8 };
+      } else {
+        importParams = { name: 'RSASSA-PKCS1-v1_5', hash: hash as string };
+        params = { name: 'RSASSA-PKCS1-v1_5' };
+      }
+      break;
+    case 'EC':
+      importParams = { name: 'ECDSA', namedCurve: spec.crv };
+      params = { name: 'ECDSA', hash: hash as string };
+      break;
+    case 'OKP':
+      importParams = { name: 'Ed25519' };
+      params = { name: 'Ed25519' };
+      break;
+    default:
+      importParams = { name: 'HMAC', hash: hash as string };
+      params = { name: 'HMAC' };
+  }
+  const material: JsonWebKey =
+    spec.kty === 'oct' ? { kty: 'oct', k: jwk.k } : spec.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+  const key = await crypto.subtle.importKey('jwk', material, importParams, false, ['verify']);
+  return { alg, key, params, signatureLength };
+}
+
+async function verify(prepared: PreparedKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  const key = prepared as WebKey;
+  if (key.signatureLength !== undefined && signature.length !== key.signatureLength) return false;
+  try {
+    return await crypto.subtle.verify(key.params, key.key, signature as BufferSource, data as BufferSource);
+  } catch {
+    return false;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const ascii = new TextEncoder();
+
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+export const webCrypto: CryptoBackend = {
+  name: 'webcrypto',
+  importKey,
+  verify,
+  asciiBytes: (text) => ascii.encode(text),
+  decodeBase64Url: (input) => base64url.decode(input),
+  decodeBase64UrlText: (input) => utf8.decode(base64url.decode(input)),
+  sha256: async (data) => new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource)),
+  timingSafeEqual,
+};

@@ -1,0 +1,167 @@
+/**
+ * A key source that finds the issuer's `jwks_uri` in its metadata (DESIGN.md, `jwksUri`):
+ * OpenID Connect discovery first, then RFC 8414. The metadata is cached and refreshed under the
+ * same rules as a key set (`CachedDocument`); keys are delegated to a `RemoteJwks` for the
+ * discovered URI. Nothing is guessed: a metadata failure is our 503, saying what to set.
+ */
+import type { JWK, JWTHeader, JwksOptions } from '../types.js';
+import { checkUrl, fetchJson } from './fetch-json.js';
+import {
+  CachedDocument,
+  createRemoteJwks,
+  resolveJwksOptions,
+  type Loaded,
+  type RemoteJwks,
+  type ResolvedJwksOptions,
+} from './remote-jwks.js';
+
+export interface DiscoveredJwks extends RemoteJwksLike {
+  readonly issuer: string;
+  /** The `jwks_uri` from the issuer's metadata, once discovered. */
+  readonly jwksUri: string | undefined;
+  /** The metadata document that named it. */
+  readonly metadataUri: string | undefined;
+  /** Metadata documents requested (the OIDC and RFC 8414 ones count separately). */
+  readonly metadataFetchCount: number;
+  /** All requests made: metadata plus key sets, including those of a replaced key source. */
+  readonly fetchCount: number;
+  /** The key source for `jwksUri`, once discovered. */
+  readonly jwks: RemoteJwks | undefined;
+  /** Why the most recent metadata refresh failed; undefined once one succeeds. */
+  readonly lastError: string | undefined;
+}
+
+type RemoteJwksLike = Pick<RemoteJwks, 'getKey'>;
+
+interface Discovered {
+  jwksUri: string;
+  metadataUri: string;
+}
+
+/** Where the metadata of `issuer` may be, in the order they are tried. */
+export function metadataUrls(issuer: string): [oidc: string, rfc8414: string] {
+  const { origin, pathname } = new URL(issuer);
+  return [
+    // OpenID Connect Discovery 1.0 §4: the issuer with its trailing slash collapsed.
+    `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path,
+    // whose terminating slash is removed first.
+    `${origin}/.well-known/oauth-authorization-server${pathname.replace(/\/$/, '')}`,
+  ];
+}
+
+/**
+ * The `jwks_uri` a metadata document names, or the reason it cannot be used. The issuer must
+ * match exactly (RFC 8414 §3.3, OIDC Discovery §4.3), so a look-alike document is never trusted.
+ */
+export function readJwksUri(metadata: unknown, issuer: string): string | { refused: string } {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    return { refused: 'not a JSON object' };
+  }
+  const { issuer: claimed, jwks_uri: jwksUri } = metadata as { issuer?: unknown; jwks_uri?: unknown };
+  if (claimed !== issuer) {
+    return { refused: `issuer mismatch (the metadata says ${JSON.stringify(claimed)}, expected ${JSON.stringify(issuer)})` };
+  }
+  if (typeof jwksUri !== 'string' || jwksUri === '') return { refused: 'no jwks_uri' };
+  const refusal = checkUrl(jwksUri);
+  if (refusal) return { refused: `jwks_uri ${refusal.message}` };
+  return jwksUri;
+}
+
+class DiscoveredJwksSource implements DiscoveredJwks {
+  private readonly cache: CachedDocument<Discovered>;
+  private current: RemoteJwks | undefined;
+  private metadataRequests = 0;
+  private retiredFetches = 0;
+
+  constructor(
+    readonly issuer: string,
+    private readonly options: ResolvedJwksOptions,
+    jwksOptions: JwksOptions | undefined,
+  ) {
+    this.cache = new CachedDocument(async () => {
+      const loaded = await this.discover();
+      this.use(loaded.value.jwksUri, jwksOptions);
+      return loaded;
+    }, options);
+  }
+
+  getKey(header: JWTHeader): JWK | Promise<JWK> {
+    const now = Date.now();
+    if (this.current !== undefined && now < this.cache.expiresAt) return this.current.getKey(header);
+    if (!this.cache.mayFetch(now)) return this.answer(header, now);
+    return this.cache.refresh().then(() => this.answer(header, Date.now()));
+  }
+
+  private answer(header: JWTHeader, now: number): JWK | Promise<JWK> {
+    // A usable metadata copy always has its key source: `use` ran before it was stored.
+    if (this.cache.usable(now) === undefined || this.current === undefined) {
+      throw this.cache.unavailable(now, 'issuer metadata', this.issuer);
+    }
+    return this.current.getKey(header);
+  }
+
+  /** Tries each metadata location in turn; the error lists every attempt. */
+  private async discover(): Promise<Loaded<Discovered>> {
+    const failures: string[] = [];
+    for (const url of metadataUrls(this.issuer)) {
+      this.metadataRequests++;
+      try {
+        const { json, maxAge } = await fetchJson(url, {
+          timeout: this.options.timeoutMs,
+          maxBytes: this.options.maxResponseBytes,
+          fetch: this.options.fetch,
+        });
+        const jwksUri = readJwksUri(json, this.issuer);
+        if (typeof jwksUri === 'string') return { value: { jwksUri, metadataUri: url }, maxAge };
+        failures.push(`${url}: ${jwksUri.refused}`);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    throw new Error(
+      `no usable metadata for issuer ${this.issuer} (tried ${failures.join('; ')}); ` +
+        `fix the issuer's metadata or set jwksUri to its JWKS URL`,
+    );
+  }
+
+  /** Keeps the key source when the URI is unchanged (and so its cached keys); replaces it otherwise. */
+  private use(jwksUri: string, jwksOptions: JwksOptions | undefined): void {
+    if (this.current?.uri === jwksUri) return;
+    this.retiredFetches += this.current?.fetchCount ?? 0;
+    this.current = createRemoteJwks(jwksUri, jwksOptions);
+  }
+
+  get jwksUri(): string | undefined {
+    return this.cache.value?.jwksUri;
+  }
+  get metadataUri(): string | undefined {
+    return this.cache.value?.metadataUri;
+  }
+  get metadataFetchCount(): number {
+    return this.metadataRequests;
+  }
+  get fetchCount(): number {
+    return this.metadataRequests + this.retiredFetches + (this.current?.fetchCount ?? 0);
+  }
+  get jwks(): RemoteJwks | undefined {
+    return this.current;
+  }
+  get lastError(): string | undefined {
+    return this.cache.failure?.message;
+  }
+}
+
+/**
+ * A key source for an issuer without a configured `jwksUri`. Throws a TypeError at once when the
+ * issuer cannot have fetchable metadata (not an https URL, or has a query or fragment).
+ */
+export function createDiscoveredJwks(issuer: string, options?: JwksOptions): DiscoveredJwks {
+  const refusal = checkUrl(issuer);
+  if (refusal) throw new TypeError(`cannot discover keys for issuer ${refusal.message}; set jwksUri`);
+  const { search, hash } = new URL(issuer);
+  if (search !== '' || hash !== '') {
+    throw new TypeError(`cannot discover keys for issuer ${issuer}: an issuer has no query or fragment (RFC 8414 §2); set jwksUri`);
+  }
+  return new DiscoveredJwksSource(issuer, resolveJwksOptions(options), options);
+}

@@ -1,0 +1,92 @@
+/**
+ * Keys given in configuration, for offline and air-gapped APIs and for HS-signed tokens: a JWKS
+ * object, JWKs, PEM public keys or certificates (as Auth0's dashboard offers them), KeyObjects.
+ * Everything is normalised to public JWKs once, so choice follows the same `selectKey` rules as
+ * a remote set.
+ */
+import { base64url, exportJWK, importSPKI, importX509 } from 'jose';
+import { invalidToken } from '../errors.js';
+import type { JSONWebKeySet, JWK, JWTHeader, KeySource } from '../types.js';
+import { selectKey } from './select.js';
+
+/** Anything with `export({ format: 'jwk' })`: a Node `KeyObject`, without importing node:crypto. */
+interface ExportableKey {
+  type: string;
+  export(options: { format: 'jwk' }): JWK;
+}
+
+export type StaticKey = JWK | string | ExportableKey;
+export type StaticKeys = JSONWebKeySet | StaticKey | StaticKey[];
+
+export function createStaticKeySource(input: StaticKeys, algorithms: readonly string[]): KeySource {
+  const items: StaticKey[] = Array.isArray(input) ? input : isKeySet(input) ? input.keys : [input];
+  let keys: JWK[] | undefined;
+  let loading: Promise<JWK[]> | undefined;
+  if (items.every((item) => typeof item !== 'string')) keys = items.map((item) => toJwk(item as JWK | ExportableKey));
+
+  return {
+    getKey(header: JWTHeader) {
+      if (keys) return choose(keys, header);
+      loading ??= Promise.all(items.map((item) => (typeof item === 'string' ? pemToJwk(item, algorithms) : toJwk(item))));
+      return loading.then((loaded) => choose((keys = loaded), header));
+    },
+  };
+}
+
+/** An HS secret: one symmetric key that answers whatever `kid` the token names. */
+export function createSecretKeySource(secret: string | Uint8Array): KeySource {
+  const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+  const key: JWK = { kty: 'oct', k: base64url.encode(bytes) };
+  return { getKey: () => key };
+}
+
+// A configured key without a `kid` (a PEM, typically) was named by the operator, not by the
+// token: it serves tokens whose `kid` matches no configured key, if it alone fits.
+function choose(keys: readonly JWK[], header: JWTHeader): JWK {
+  const named = selectKey(keys, header);
+  if (named) return named;
+  const unnamed = keys.filter((candidate) => candidate.kid === undefined);
+  if (unnamed.length === 0) {
+    throw invalidToken('The token cannot be verified.', `no configured key has kid "${String(header.kid)}"`);
+  }
+  // With no kid to match, selectKey answers a key or throws (none fits, or several do).
+  return selectKey(unnamed, { ...header, kid: undefined }) as JWK;
+}
+
+function isKeySet(input: StaticKeys): input is JSONWebKeySet {
+  return typeof input === 'object' && input !== null && Array.isArray((input as JSONWebKeySet).keys);
+}
+
+function toJwk(item: JWK | ExportableKey): JWK {
+  if (typeof (item as ExportableKey).export === 'function') {
+    const key = item as ExportableKey;
+    if (key.type === 'secret') throw new Error('a secret KeyObject belongs in the `secret` option');
+    const { kty, n, e, crv, x, y } = key.export({ format: 'jwk' });
+    return stripUndefined({ kty, n, e, crv, x, y });
+  }
+  const jwk = item as JWK;
+  if (typeof jwk.kty !== 'string') throw new Error('a static key must be a JWK with "kty", a PEM string or a KeyObject');
+  if (jwk.d !== undefined || jwk.k !== undefined) {
+    throw new Error('static keys must be public: a private or symmetric JWK was configured (use `secret` for HS algorithms)');
+  }
+  return jwk;
+}
+
+// jose needs an algorithm to import a PEM; the first allow-listed one the key fits will do,
+// since the JWK it exports carries no `alg`.
+async function pemToJwk(pem: string, algorithms: readonly string[]): Promise<JWK> {
+  const importer = pem.includes('BEGIN CERTIFICATE') ? importX509 : importSPKI;
+  for (const alg of algorithms.filter((candidate) => !candidate.startsWith('HS'))) {
+    try {
+      const { kty, n, e, crv, x, y } = await exportJWK(await importer(pem, alg, { extractable: true }));
+      return stripUndefined({ kty: kty as string, n, e, crv, x, y });
+    } catch {
+      // Not this algorithm's key type; try the next.
+    }
+  }
+  throw invalidToken('The token cannot be verified.', `a configured PEM key fits none of the algorithms ${algorithms.join(', ')}`);
+}
+
+function stripUndefined(jwk: Record<string, string | undefined>): JWK {
+  return Object.fromEntries(Object.entries(jwk).filter(([, value]) => value !== undefined)) as JWK;
+}

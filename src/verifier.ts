@@ -1,0 +1,236 @@
+/**
+ * `createVerifier`: validates the options once, then wires the pipeline of DESIGN.md:
+ * credentials ─► decrypt ─► signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
+ * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
+ * adapter), never here.
+ */
+import { createSenderConstraintStep, type BindingContext, type BindingOptions } from './binding/index.js';
+import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
+import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
+import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
+import { createDecryptStep, type DecryptionOptions } from './decrypt.js';
+import { applyDialect } from './dialects.js';
+import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
+import { CHALLENGE } from './guards.js';
+import { createDiscoveredJwks } from './keys/discovery.js';
+import { createRemoteJwks } from './keys/remote-jwks.js';
+import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
+import { ResultCache, type ResultCacheOptions, type VerifiedToken } from './result-cache.js';
+import { SignatureVerifier, parseCompactJws } from './signature.js';
+import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
+
+export interface VerifierOptions extends DecryptionOptions, BindingOptions {
+  /** The issuer, compared to `iss` exactly (Auth0: `https://YOUR_DOMAIN/`, with the slash). */
+  issuer: string;
+  /** The API identifier(s), compared to `aud` exactly: a trailing slash matters. */
+  audience: string | string[];
+  /** Default: discovered from the issuer's metadata (OpenID Connect, then RFC 8414). */
+  jwksUri?: string;
+  /** Public keys given directly (JWKS, JWK, PEM, KeyObject): no network at all. */
+  keys?: StaticKeys;
+  /** Secret for HS256/384/512 APIs. */
+  secret?: string | Uint8Array;
+  /** Allow-list of JWS algorithms. Default `['RS256']`; `none` is never accepted. */
+  algorithms?: string[];
+  dialect?: Dialect;
+  /** Seconds of clock skew tolerated. Default 0. */
+  clockTolerance?: number;
+  /** Refuse tokens whose `iat` is older than this many seconds. */
+  maxTokenAge?: number;
+  realm?: string;
+  /** Where a token may come from. Default `['header']`. */
+  tokenLocations?: TokenLocation[];
+  /** Longest token accepted, in characters, before any work. Default 16384. */
+  maxTokenLength?: number;
+  jwks?: JwksOptions;
+  /** A bounded cache of verified results, keyed by the whole token. Off by default. */
+  resultCache?: boolean | ResultCacheOptions;
+}
+
+export interface Verifier {
+  /** Verifies a token; resolves with the result or rejects with a `GuardError`. */
+  verify(token: string, context?: VerifyContext): Promise<AuthResult>;
+  /** Extracts the credentials from a request, then verifies them. */
+  verifyRequest(request: RequestLike): Promise<AuthResult>;
+  /** The challenge settings errors of this verifier are rendered with. */
+  readonly challenge: ChallengeOptions;
+}
+
+const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
+
+export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
+  const config = validateOptions(options);
+  const signature = new SignatureVerifier(backend, config.algorithms, buildKeySources(options, config.algorithms));
+  const decrypt = createDecryptStep(options);
+  const bindSender = createSenderConstraintStep(options, backend);
+  const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
+  const { claimRules, credentialRules, challenge, dialect } = config;
+
+  /** Everything that holds for the token whatever the time or the caller. */
+  async function verifyToken(token: string): Promise<VerifiedToken> {
+    const decrypted = decrypt(token);
+    const jws = typeof decrypted === 'string' ? decrypted : await decrypted;
+    const parsed = parseCompactJws(jws, backend);
+    await signature.verify(parsed);
+    const claims = parseClaims(backend.decodeBase64UrlText(parsed.payload));
+    checkClaimTypes(claims);
+    checkIssuer(claims, claimRules.issuer);
+    checkAudience(claims, claimRules.audiences);
+    const profile = applyDialect(dialect, parsed.header, claims);
+    return { token: jws, encrypted: jws !== token, header: parsed.header, claims, ...profile };
+  }
+
+  async function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
+    const scheme: AuthScheme = context.scheme ?? 'Bearer';
+    try {
+      let verified = cache?.get(token);
+      if (verified === undefined) {
+        verified = await verifyToken(token);
+        checkTimes(verified.claims, claimRules, nowInSeconds());
+        cache?.set(token, verified);
+      } else {
+        // A cached result skips only what cannot change; the clock and the caller still count.
+        checkTimes(verified.claims, claimRules, nowInSeconds());
+      }
+      const bindingContext: BindingContext = { ...context, scheme, token };
+      const bound = bindSender(verified.claims, bindingContext);
+      const binding = typeof bound === 'string' ? bound : await bound;
+      const result: AuthResult = {
+        token: verified.token,
+        header: verified.header,
+        claims: verified.claims,
+        subject: verified.claims.sub,
+        clientId: verified.clientId,
+        scopes: verified.scopes,
+        permissions: verified.permissions,
+        dialect: verified.dialect,
+        binding,
+        encrypted: verified.encrypted,
+      };
+      Object.defineProperty(result, CHALLENGE, { value: challenge });
+      return result;
+    } catch (error) {
+      throw finish(error, scheme, challenge);
+    }
+  }
+
+  async function verifyRequest(request: RequestLike): Promise<AuthResult> {
+    let credentials;
+    try {
+      credentials = extractCredentials(request, credentialRules);
+    } catch (error) {
+      throw finish(error, undefined, challenge);
+    }
+    return verify(credentials.token, {
+      scheme: credentials.scheme,
+      method: request.method,
+      url: request.url,
+      dpopProof: credentials.dpopProof,
+      clientCertificate: request.clientCertificate,
+      headers: request.headers,
+    });
+  }
+
+  return { verify, verifyRequest, challenge };
+}
+
+/**
+ * Every failure leaves as a `GuardError`. Anything else escaping the pipeline is a bug of ours
+ * tripped by this token; it is still the token that is refused, never a 500.
+ */
+function finish(error: unknown, scheme: AuthScheme | undefined, challenge: ChallengeOptions): GuardError {
+  if (error instanceof AccessTokenError) {
+    error.challenge = challenge;
+    error.scheme ??= scheme;
+    return error;
+  }
+  if (error instanceof GuardError) return error;
+  const wrapped = invalidToken('The access token is invalid.', `unexpected error while verifying: ${(error as Error)?.message ?? String(error)}`, { cause: error, scheme });
+  wrapped.challenge = challenge;
+  return wrapped;
+}
+
+interface Config {
+  algorithms: string[];
+  dialect: Dialect;
+  claimRules: ClaimRules;
+  credentialRules: CredentialRules;
+  challenge: ChallengeOptions;
+  resultCache: ResultCacheOptions | undefined;
+}
+
+/** Misconfiguration is a `TypeError` at startup, never a surprise on the first request. */
+function validateOptions(options: VerifierOptions): Config {
+  if (options === null || typeof options !== 'object') throw new TypeError('createVerifier needs an options object');
+  const { issuer, audience } = options;
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('`issuer` must be a non-empty string');
+  const audiences = typeof audience === 'string' ? [audience] : audience;
+  if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
+    throw new TypeError('`audience` must be a non-empty string or array of non-empty strings');
+  }
+
+  const algorithms = options.algorithms ?? ['RS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('`algorithms` must be a non-empty array');
+  for (const alg of algorithms) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') throw new TypeError('`none` is never an acceptable algorithm');
+    if (!isSigningAlgorithm(alg)) {
+      throw new TypeError(`unsupported algorithm ${JSON.stringify(alg)}; supported: ${Object.keys(SIGNING_ALGORITHMS).join(', ')}`);
+    }
+  }
+  const symmetric = algorithms.filter((alg) => alg.startsWith('HS'));
+  if (symmetric.length > 0) {
+    if (options.secret === undefined) throw new TypeError(`${symmetric.join(', ')} need the \`secret\` option`);
+    const length = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret).length : options.secret.length;
+    for (const alg of symmetric) {
+      if (length < (HMAC_MIN_BYTES[alg] as number)) {
+        throw new TypeError(`the secret is ${length} bytes; ${alg} needs at least ${HMAC_MIN_BYTES[alg]} (RFC 7518 §3.2)`);
+      }
+    }
+  } else if (options.secret !== undefined) {
+    throw new TypeError('`secret` is set but `algorithms` has no HS algorithm: add HS256 (or the one the API uses)');
+  }
+  if (options.keys !== undefined && options.jwksUri !== undefined) throw new TypeError('set either `keys` or `jwksUri`, not both');
+
+  const dialect = options.dialect ?? 'any';
+  if (!['auth0', 'rfc9068', 'any'].includes(dialect)) throw new TypeError('`dialect` must be "auth0", "rfc9068" or "any"');
+  const clockTolerance = options.clockTolerance ?? 0;
+  if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new TypeError('`clockTolerance` must be a number of seconds >= 0');
+  if (options.maxTokenAge !== undefined && !(Number.isFinite(options.maxTokenAge) && options.maxTokenAge > 0)) {
+    throw new TypeError('`maxTokenAge` must be a number of seconds > 0');
+  }
+  const locations = new Set<TokenLocation>(options.tokenLocations ?? ['header']);
+  for (const location of locations) {
+    if (!['header', 'query', 'body'].includes(location)) throw new TypeError(`unknown token location ${JSON.stringify(location)}`);
+  }
+
+  const schemes: AuthScheme[] = options.dpop ? (options.dpop.required ? ['DPoP'] : ['Bearer', 'DPoP']) : ['Bearer'];
+  const challenge: ChallengeOptions = Object.freeze({
+    realm: options.realm,
+    schemes,
+    dpopAlgorithms: options.dpop ? (options.dpop.algorithms ?? ['ES256', 'PS256', 'RS256', 'EdDSA']) : undefined,
+  });
+  const resultCache = options.resultCache === true ? {} : options.resultCache || undefined;
+
+  return {
+    algorithms,
+    dialect,
+    claimRules: { issuer, audiences, clockTolerance, maxTokenAge: options.maxTokenAge },
+    credentialRules: { locations, schemes, maxTokenLength: options.maxTokenLength ?? 16384 },
+    challenge,
+    resultCache,
+  };
+}
+
+/** HS algorithms verify with the secret; every other algorithm with the public-key source. */
+function buildKeySources(options: VerifierOptions, algorithms: readonly string[]): (alg: string) => KeySource {
+  const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
+  const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
+  const publicKeys = !needsPublicKeys
+    ? undefined
+    : options.keys !== undefined
+      ? createStaticKeySource(options.keys, algorithms)
+      : options.jwksUri !== undefined
+        ? createRemoteJwks(options.jwksUri, options.jwks)
+        : createDiscoveredJwks(options.issuer, options.jwks);
+  return (alg) => ((alg.startsWith('HS') ? secret : publicKeys) as KeySource);
+}
