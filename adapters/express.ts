@@ -24,15 +24,18 @@ declare global {
 export interface AuthenticateOptions {
   /** Let requests without any credentials through with `req.auth` unset. Bad tokens still fail. */
   optional?: boolean;
+  /** Called with every refusal before it is answered: log `error.reason` here, never send it. */
+  onRefusal?: (error: AccessTokenError, req: Request) => void;
 }
 
-const CHALLENGE = Symbol('access-token-guard.express.challenge');
-type GuardedRequest = Request & { [CHALLENGE]?: ChallengeOptions };
+/** What `authenticate` leaves on the request for the guards that follow it. */
+const STATE = Symbol('access-token-guard.express');
+type GuardedRequest = Request & { [STATE]?: { challenge: ChallengeOptions; onRefusal: AuthenticateOptions['onRefusal'] } };
 
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): RequestHandler {
   const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
   return (req: Request, res: Response, next: NextFunction) => {
-    (req as GuardedRequest)[CHALLENGE] = verifier.challenge;
+    (req as GuardedRequest)[STATE] = { challenge: verifier.challenge, onRefusal: options.onRefusal };
     verifier.verifyRequest(toRequestLike(req)).then(
       (auth) => {
         req.auth = auth;
@@ -40,7 +43,10 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
       },
       (error: unknown) => {
         if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return next();
-        if (error instanceof AccessTokenError) return refuse(res, error);
+        if (error instanceof AccessTokenError) {
+          options.onRefusal?.(error, req);
+          return refuse(res, error);
+        }
         next(error);
       },
     );
@@ -59,8 +65,9 @@ function guardMiddleware(guard: Guard): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const error = guard(req.auth);
     if (!error) return next();
-    const challenge = (req as GuardedRequest)[CHALLENGE];
-    if (challenge) error.challenge = challenge;
+    const state = (req as GuardedRequest)[STATE];
+    if (state) error.challenge = state.challenge;
+    state?.onRefusal?.(error, req);
     refuse(res, error);
   };
 }

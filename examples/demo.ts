@@ -2,7 +2,7 @@
  * `npm run demo`: the library protecting a real local API, end to end, with no account and no
  * network. It starts an embedded issuer (keys generated now, discovery and JWKS on 127.0.0.1),
  * an Express API guarded by access-token-guard, then calls the API with a dozen tokens and
- * prints what each one got back.
+ * prints what each one got back, with the reason the server logged.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -17,7 +17,14 @@ const otherTenant = await LocalIssuer.start();
 // The API, configured as it would be for an Auth0 API: the issuer (Domain) and the audience
 // (API Identifier). The JWKS is discovered from the issuer's metadata.
 const app = express();
-app.use(authenticate({ issuer: issuer.issuer, audience: AUDIENCE, realm: 'demo-api' }));
+// Refusals are answered by the library; their detailed reason is for the server's log only.
+const reasons = new Map<string, string>();
+app.use(
+  authenticate(
+    { issuer: issuer.issuer, audience: AUDIENCE, realm: 'demo-api' },
+    { onRefusal: (error, req) => reasons.set(req.get('x-case') ?? '', error.reason) },
+  ),
+);
 app.get('/messages', requireScopes('read:messages'), (req, res) => {
   res.json({ messages: ['hello'], for: req.auth?.subject });
 });
@@ -51,11 +58,11 @@ const cases: Array<{ name: string; method?: string; authorization?: string | und
 
 const rows: string[][] = [];
 for (const { name, method = 'GET', authorization } of cases) {
-  const response = await fetch(`${api}/messages`, { method, headers: authorization ? { authorization } : {} });
-  const body = (await response.json()) as { error?: string; error_description?: string };
-  rows.push([name, `${method} /messages`, String(response.status), body.error ?? 'ok', body.error_description ?? '']);
+  const response = await fetch(`${api}/messages`, { method, headers: { 'x-case': name, ...(authorization ? { authorization } : {}) } });
+  const body = (await response.json()) as { error?: string };
+  rows.push([name, `${method} /messages`, String(response.status), body.error ?? 'ok', reasons.get(name) ?? '']);
 }
-printTable(['case', 'request', 'status', 'error', 'description'], rows);
+printTable(['case', 'request', 'status', 'error sent to the client', 'reason in the server log'], rows);
 console.log(`\nThe JWKS was fetched ${issuer.jwksHits} time(s) for ${cases.length} requests.`);
 console.log('Each refusal also carries a WWW-Authenticate header, e.g.:');
 const sample = await fetch(`${api}/messages`, { headers: { authorization: `Bearer ${await issuer.mint(AUDIENCE, { scope: 'write:messages' })}` } });

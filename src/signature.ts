@@ -28,6 +28,7 @@ export function parseCompactJws(token: string, backend: CryptoBackend): CompactJ
   const headerSegment = token.slice(0, first);
   const payload = token.slice(first + 1, second);
   const signature = token.slice(second + 1);
+  if (signature === '') throw invalidToken(MALFORMED, 'the token is unsigned (empty signature part)');
   if (!SEGMENT.test(headerSegment) || !SEGMENT.test(payload) || !SEGMENT.test(signature)) {
     throw invalidToken(MALFORMED, 'a part of the token is empty or not base64url');
   }
