@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * access-token-guard command line.
+ *
+ *   keygen      an RSA key pair for encrypted access tokens: the private key for the API's
+ *               `decryptionKeys`, the public key to upload to the issuer, and its thumbprint
+ *   thumbprint  the SHA-256 thumbprint of a key or certificate PEM, to compare with the issuer's
+ *
+ * The thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url): what Auth0 shows as
+ * `thumbprint_sha256` for an API's encryption key, computed the way Auth0's documentation does
+ * (createPublicKey → jose exportJWK → calculateJwkThumbprint), and the same value as the
+ * library's `keyThumbprint`. Plain JavaScript, so it runs from the package without a build.
+ */
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { calculateJwkThumbprint, exportJWK } from 'jose';
+
+const ALGORITHMS = ['RSA-OAEP-256', 'RSA-OAEP-384', 'RSA-OAEP-512'];
+const SIZES = ['2048', '3072', '4096'];
+
+const USAGE = `Usage:
+  access-token-guard keygen [--bits 2048|3072|4096] [--alg RSA-OAEP-256|RSA-OAEP-384|RSA-OAEP-512]
+                            [--kid <kid>] [--out <dir> [--force]] [--json]
+      Generates an RSA key pair for encrypted (JWE) access tokens. Without --out, prints the
+      private key, the public key and the thumbprint; with --out, writes <name>.private.pem
+      (mode 600) and <name>.public.pem into <dir> and prints only public information.
+  access-token-guard thumbprint <key-or-certificate.pem>
+      Prints the SHA-256 thumbprint (RFC 7638) of the key, as Auth0 shows thumbprint_sha256.
+  access-token-guard help`;
+
+/** A mistake in how the command was called: exit code 2, with the usage. */
+class UsageError extends Error {}
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'keygen':
+      return keygen(rest);
+    case 'thumbprint':
+      return thumbprint(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    case undefined:
+      throw new UsageError('a command is required');
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function keygen(args) {
+  const { values } = parse(args, {
+    bits: { type: 'string', default: '2048' },
+    alg: { type: 'string', default: 'RSA-OAEP-256' },
+    kid: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  });
+  if (!SIZES.includes(values.bits)) throw new UsageError(`--bits must be one of ${SIZES.join(', ')}`);
+  if (!ALGORITHMS.includes(values.alg)) throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}`);
+  // Auth0 takes a kid of 1 to 128 characters; it is written as is into every token's header.
+  if (values.kid !== undefined && !/^[\x21-\x7e]{1,128}$/.test(values.kid)) {
+    throw new UsageError('--kid must be 1 to 128 printable characters without spaces');
+  }
+  if (values.force && values.out === undefined) throw new UsageError('--force only makes sense with --out');
+
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: Number(values.bits) });
+  const privatePem = privateKey.export({ format: 'pem', type: 'pkcs8' });
+  const publicPem = publicKey.export({ format: 'pem', type: 'spki' });
+  const thumbprintSha256 = await thumbprintOf(publicPem);
+  const encryptionKey = { name: values.kid ?? 'access-token-guard', alg: values.alg, pem: publicPem, ...(values.kid ? { kid: values.kid } : {}) };
+  const auth0 = { token_encryption: { format: 'compact-nested-jwe', encryption_key: encryptionKey } };
+
+  if (values.out !== undefined) {
+    // The kid names the files, made safe as a file name (a kid may hold any printable character).
+    const name = values.kid === undefined ? 'token-encryption' : values.kid.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+    const files = writeKeyFiles(values.out, name, privatePem, publicPem, values.force);
+    const summary = { ...files, thumbprintSha256, alg: values.alg, kid: values.kid, bits: Number(values.bits), auth0 };
+    if (values.json) return print(JSON.stringify(summary, null, 2));
+    return print(
+      [
+        `Wrote ${files.privateKeyFile} (private: keep it secret; the API's decryptionKeys)`,
+        `Wrote ${files.publicKeyFile} (public: upload it to the issuer)`,
+        `thumbprint_sha256: ${thumbprintSha256}`,
+        '',
+        'Auth0 Management API body (PATCH /api/v2/resource-servers/{id}):',
+        JSON.stringify(auth0, null, 2),
+      ].join('\n'),
+    );
+  }
+  if (values.json) {
+    return print(JSON.stringify({ privateKeyPem: privatePem, publicKeyPem: publicPem, thumbprintSha256, alg: values.alg, kid: values.kid, bits: Number(values.bits), auth0 }, null, 2));
+  }
+  print(
+    [
+      `# RSA ${values.bits}-bit key pair for encrypted access tokens (${values.alg}${values.kid ? `, kid ${values.kid}` : ''})`,
+      `# thumbprint_sha256: ${thumbprintSha256}`,
+      '#',
+      '# PRIVATE key: keep it secret; give it to the API as `decryptionKeys`.',
+      privatePem.trim(),
+      '# PUBLIC key: upload it to the issuer (Auth0: the API\'s Token Settings, JSON Web Encryption).',
+      publicPem.trim(),
+    ].join('\n'),
+  );
+}
+
+async function thumbprint(args) {
+  const { positionals } = parse(args, {}, true);
+  if (positionals.length !== 1) throw new UsageError('thumbprint takes exactly one PEM file');
+  let pem;
+  try {
+    pem = readFileSync(positionals[0], 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${positionals[0]}: ${error.message}`);
+  }
+  print(await thumbprintOf(pem));
+}
+
+/** Auth0's recipe for `thumbprint_sha256`; createPublicKey also takes private keys and certificates. */
+async function thumbprintOf(pem) {
+  let publicKey;
+  try {
+    publicKey = createPublicKey(pem);
+  } catch (error) {
+    throw new Error(`not a PEM key or certificate: ${error.message}`);
+  }
+  return calculateJwkThumbprint(await exportJWK(publicKey), 'sha256');
+}
+
+function writeKeyFiles(directory, name, privatePem, publicPem, force) {
+  const dir = resolve(directory);
+  mkdirSync(dir, { recursive: true });
+  const privateKeyFile = join(dir, `${name}.private.pem`);
+  const publicKeyFile = join(dir, `${name}.public.pem`);
+  // A key pair in use is never overwritten by accident, nor half of it: both are checked first,
+  // and 'wx' still fails should a file appear in between.
+  const existing = [privateKeyFile, publicKeyFile].filter((file) => existsSync(file));
+  if (!force && existing.length > 0) throw new Error(`${existing.join(' and ')} already exist(s); pass --force to replace`);
+  const flag = force ? 'w' : 'wx';
+  try {
+    writeFileSync(privateKeyFile, privatePem, { mode: 0o600, flag });
+    chmodSync(privateKeyFile, 0o600); // the mode above applies only to a file it creates
+    writeFileSync(publicKeyFile, publicPem, { mode: 0o644, flag });
+  } catch (error) {
+    if (error.code === 'EEXIST') throw new Error(`${error.path} already exists; pass --force to replace it`);
+    throw error;
+  }
+  return { privateKeyFile, publicKeyFile };
+}
+
+function parse(args, options, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+}
+
+function print(text) {
+  process.stdout.write(`${text}\n`);
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  process.stderr.write(`access-token-guard: ${error.message}\n`);
+  if (error instanceof UsageError) {
+    process.stderr.write(`\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else {
+    process.exitCode = 1;
+  }
+});
