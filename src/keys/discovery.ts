@@ -4,7 +4,7 @@
  * same rules as a key set (`CachedDocument`); keys are delegated to a `RemoteJwks` for the
  * discovered URI. Nothing is guessed: a metadata failure is our 503, saying what to set.
  */
-import type { JWK, JWTHeader, JwksOptions } from '../types.js';
+import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
 import {
   CachedDocument,
@@ -15,7 +15,7 @@ import {
   type ResolvedJwksOptions,
 } from './remote-jwks.js';
 
-export interface DiscoveredJwks extends RemoteJwksLike {
+export interface DiscoveredJwks extends KeySource {
   readonly issuer: string;
   /** The `jwks_uri` from the issuer's metadata, once discovered. */
   readonly jwksUri: string | undefined;
@@ -30,8 +30,6 @@ export interface DiscoveredJwks extends RemoteJwksLike {
   /** Why the most recent metadata refresh failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
 }
-
-type RemoteJwksLike = Pick<RemoteJwks, 'getKey'>;
 
 interface Discovered {
   jwksUri: string;
@@ -88,9 +86,12 @@ class DiscoveredJwksSource implements DiscoveredJwks {
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
     const now = Date.now();
+    // Discovered and fresh: the key source answers, synchronously when it can.
     if (this.current !== undefined && now < this.cache.expiresAt) return this.current.getKey(header);
     if (!this.cache.mayFetch(now)) return this.answer(header, now);
-    return this.cache.refresh().then(() => this.answer(header, Date.now()));
+    const refreshed = this.cache.refresh();
+    if (this.cache.servingThroughOutage(now) !== undefined) return this.answer(header, now);
+    return refreshed.then(() => this.answer(header, Date.now()));
   }
 
   private answer(header: JWTHeader, now: number): JWK | Promise<JWK> {

@@ -76,7 +76,7 @@ export function effectiveMaxAge(headerMaxAge: number | undefined, defaultSeconds
 }
 
 /**
- * The keys worth keeping from a JWKS document, frozen so no caller can alter the cache; undefined
+ * The keys worth keeping from a JWKS document, frozen (shallowly) so no caller can alter the cache; undefined
  * when the document has no `keys` array. An empty result is still a valid (if useless) set.
  */
 export function parseJwks(json: unknown): JWK[] | undefined {
@@ -100,9 +100,10 @@ export interface Loaded<T> {
 }
 
 /**
- * One remotely fetched value under the refresh rules of DESIGN.md. It decides nothing about
- * lookups; its owner asks `isFresh`, `mayFetch` and `usable` and calls `refresh`.
- * Fields are public for the owner's hot path; nothing outside this folder touches them.
+ * One remotely fetched value under the refresh rules of DESIGN.md (max age, cooldown, one fetch
+ * in flight, stale-if-error). It knows nothing of keys: its owner compares `expiresAt` with the
+ * clock on the hot path, and otherwise asks `mayFetch` / `usable`, calls `refresh`, and raises
+ * `unavailable`. Fields are public for that hot path; nothing outside src/keys touches them.
  */
 export class CachedDocument<T> {
   value: T | undefined;
@@ -143,14 +144,24 @@ export class CachedDocument<T> {
     return now < this.usableUntil ? this.value : undefined;
   }
 
+  /**
+   * The usable value when the last attempt failed. While the source is known to be failing, this
+   * answers at once and the retry runs behind it, so an outage does not cost every request that
+   * arrives during a retry the whole timeout. (After a success, an expired value is never used
+   * before its refresh: that is how a removed key stops verifying.)
+   */
+  servingThroughOutage(now: number): T | undefined {
+    return this.failure === undefined ? undefined : this.usable(now);
+  }
+
   /** Seconds until the next fetch may start. */
   retryAfter(now: number): number {
     return Math.max(0, this.nextFetchAt - now) / 1000;
   }
 
   /**
-   * Our 503, for when what is cached cannot answer. `label` names the document ("JWKS"), `where`
-   * its URL, which failure messages already carry.
+   * Our 503, for when what is cached cannot answer. `label` names the document ("JWKS"); `where`
+   * (its URL) is only needed when there is no failure message, which always names the URL.
    */
   unavailable(now: number, label: string, where: string): KeysUnavailableError {
     let reason = `${label} unavailable: ${this.failure?.message ?? where}`;
@@ -241,7 +252,10 @@ class RemoteJwksSource implements RemoteJwks {
       if (key !== undefined) return key;
     }
     if (!this.cache.mayFetch(now)) return this.answer(header, now);
-    return this.cache.refresh().then(() => this.answer(header, Date.now()));
+    const refreshed = this.cache.refresh();
+    const stale = this.cache.servingThroughOutage(now)?.find(header);
+    if (stale !== undefined) return stale;
+    return refreshed.then(() => this.answer(header, Date.now()));
   }
 
   /** The answer from what is cached, when no (further) fetch may be made. */
