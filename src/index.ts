@@ -26,3 +26,11 @@ export type {
   RequestLike,
   VerifyContext,
 } from './types.js';
+export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
+export type { BindingOptions } from './binding/index.js';
+export type { MtlsOptions } from './binding/mtls.js';
+export type { DpopOptions } from './binding/dpop.js';
+export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
+export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay-store.js';
+export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';
+export { keyThumbprint, type ThumbprintInput } from './thumbprint.js';

@@ -4,7 +4,7 @@
  * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
  * adapter), never here.
  */
-import { createSenderConstraintStep, type BindingContext, type BindingOptions } from './binding/index.js';
+import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingContext, type BindingOptions } from './binding/index.js';
 import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
@@ -83,6 +83,11 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   async function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
     const scheme: AuthScheme = context.scheme ?? 'Bearer';
     try {
+      // The bound holds for every caller of verify(), not only for tokens taken from a request.
+      if (typeof token !== 'string') throw invalidToken('The access token is invalid.', 'the token is not a string');
+      if (token.length > credentialRules.maxTokenLength) {
+        throw invalidToken('The access token is invalid.', `the token is ${token.length} characters, over maxTokenLength ${credentialRules.maxTokenLength}`);
+      }
       let verified = cache?.get(token);
       if (verified === undefined) {
         verified = await verifyToken(token);
@@ -180,6 +185,9 @@ function validateOptions(options: VerifierOptions): Config {
   const symmetric = algorithms.filter((alg) => alg.startsWith('HS'));
   if (symmetric.length > 0) {
     if (options.secret === undefined) throw new TypeError(`${symmetric.join(', ')} need the \`secret\` option`);
+    if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
+      throw new TypeError('`secret` must be a string or a Uint8Array');
+    }
     const length = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret).length : options.secret.length;
     for (const alg of symmetric) {
       if (length < (HMAC_MIN_BYTES[alg] as number)) {
@@ -207,7 +215,7 @@ function validateOptions(options: VerifierOptions): Config {
   const challenge: ChallengeOptions = Object.freeze({
     realm: options.realm,
     schemes,
-    dpopAlgorithms: options.dpop ? (options.dpop.algorithms ?? ['ES256', 'PS256', 'RS256', 'EdDSA']) : undefined,
+    dpopAlgorithms: options.dpop ? (options.dpop.algorithms ?? DEFAULT_DPOP_ALGORITHMS) : undefined,
   });
   const resultCache = options.resultCache === true ? {} : options.resultCache || undefined;
 
