@@ -49,7 +49,10 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
         }
         next(error);
       },
-    );
+    )
+      // A failure while answering (a throwing onRefusal, a header Node refuses) must reach
+      // Express, never become an unhandled rejection that leaves the request hanging.
+      .catch(next);
   };
 }
 
@@ -83,10 +86,21 @@ function toRequestLike(req: Request): RequestLike {
     method: req.method,
     // req.protocol honours Express's own `trust proxy` setting for X-Forwarded-Proto.
     url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
-    headers: req.headers,
+    headers: headersOf(req),
     clientCertificate: certificate && certificate.length > 0 ? certificate : undefined,
     body: typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined,
   };
+}
+
+// Node keeps only the first of repeated Authorization headers in `req.headers` (and joins
+// repeated DPoP headers with ", "): the core must see every value to refuse the repeat.
+function headersOf(req: Request): RequestLike['headers'] {
+  const repeated: Record<string, string[]> = {};
+  for (const name of ['authorization', 'dpop']) {
+    const values = req.headersDistinct?.[name];
+    if (values && values.length > 1) repeated[name] = values;
+  }
+  return Object.keys(repeated).length === 0 ? req.headers : { ...req.headers, ...repeated };
 }
 
 function isVerifier(value: Verifier | VerifierOptions): value is Verifier {

@@ -132,10 +132,12 @@ export class KeysUnavailableError extends GuardError {
 }
 
 // RFC 7235 quoted-string: backslash-escape `"` and `\`; drop control characters so a
-// description can never split the header.
+// description can never split the header, and anything outside printable ASCII (RFC 6750 §3
+// allows no more), which Node and Fetch would refuse to send at all.
 function param(name: string, value: string): string {
   // eslint-disable-next-line no-control-regex
-  return `${name}="${value.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/["\\]/g, '\\$&')}"`;
+  const printable = value.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/[^\x20-\x7e]/gu, '?');
+  return `${name}="${printable.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** Shorthands for the errors the pipeline raises most. */

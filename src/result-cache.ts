@@ -44,10 +44,19 @@ export class ResultCache {
 
   set(token: string, verified: VerifiedToken): void {
     const untilExpiry = (verified.claims.exp as number) * 1000 - Date.now();
-    if (untilExpiry > 0) this.#entries.set(token, verified, { ttl: Math.min(this.#maxAgeMs, untilExpiry) });
+    // Every hit hands out these same objects: frozen, no caller can alter what the next one gets.
+    if (untilExpiry > 0) this.#entries.set(token, deepFreeze(verified), { ttl: Math.min(this.#maxAgeMs, untilExpiry) });
   }
 
   get size(): number {
     return this.#entries.size;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }

@@ -20,14 +20,17 @@ export type StaticKeys = JSONWebKeySet | StaticKey | StaticKey[];
 
 export function createStaticKeySource(input: StaticKeys, algorithms: readonly string[]): KeySource {
   const items: StaticKey[] = Array.isArray(input) ? input : isKeySet(input) ? input.keys : [input];
+  // JWKs and KeyObjects are checked now, even beside PEMs (which jose imports asynchronously),
+  // so a private key in the configuration fails at startup, not on the first request.
+  const converted = items.map((item) => (typeof item === 'string' ? item : toJwk(item)));
   let keys: JWK[] | undefined;
   let loading: Promise<JWK[]> | undefined;
-  if (items.every((item) => typeof item !== 'string')) keys = items.map((item) => toJwk(item as JWK | ExportableKey));
+  if (converted.every((item) => typeof item !== 'string')) keys = converted as JWK[];
 
   return {
     getKey(header: JWTHeader) {
       if (keys) return choose(keys, header);
-      loading ??= Promise.all(items.map((item) => (typeof item === 'string' ? pemToJwk(item, algorithms) : toJwk(item))));
+      loading ??= Promise.all(converted.map((item) => (typeof item === 'string' ? pemToJwk(item, algorithms) : item)));
       return loading.then((loaded) => choose((keys = loaded), header));
     },
   };
@@ -60,14 +63,16 @@ function isKeySet(input: StaticKeys): input is JSONWebKeySet {
 function toJwk(item: JWK | ExportableKey): JWK {
   if (typeof (item as ExportableKey).export === 'function') {
     const key = item as ExportableKey;
-    if (key.type === 'secret') throw new Error('a secret KeyObject belongs in the `secret` option');
+    if (key.type === 'secret') throw new TypeError('a secret KeyObject belongs in the `secret` option');
     const { kty, n, e, crv, x, y } = key.export({ format: 'jwk' });
     return stripUndefined({ kty, n, e, crv, x, y });
   }
   const jwk = item as JWK;
-  if (typeof jwk.kty !== 'string') throw new Error('a static key must be a JWK with "kty", a PEM string or a KeyObject');
+  if (jwk === null || typeof jwk !== 'object' || typeof jwk.kty !== 'string') {
+    throw new TypeError('a static key must be a JWK with "kty", a PEM string or a KeyObject');
+  }
   if (jwk.d !== undefined || jwk.k !== undefined) {
-    throw new Error('static keys must be public: a private or symmetric JWK was configured (use `secret` for HS algorithms)');
+    throw new TypeError('static keys must be public: a private or symmetric JWK was configured (use `secret` for HS algorithms)');
   }
   return jwk;
 }

@@ -1,0 +1,150 @@
+/**
+ * The two crypto backends behind the signature step: Node (synchronous `node:crypto` over
+ * cached KeyObjects, the fast path) and WebCrypto (every other runtime). Both run the same
+ * accept/refuse table, so the fast path is held to exactly the rules of the portable one.
+ */
+import { constants, generateKeyPairSync, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { nodeCrypto } from '../../src/crypto/node.js';
+import type { CryptoBackend } from '../../src/crypto/types.js';
+import { webCrypto } from '../../src/crypto/web.js';
+import type { JWK } from '../../src/types.js';
+import { createVerifierWith, type VerifierOptions } from '../../src/verifier.js';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  HMAC_ALGORITHMS,
+  b64url,
+  encodeJson,
+  keyFor,
+  signJws,
+  type AsymmetricAlgorithm,
+} from '../helpers/keys.js';
+import { expectRefused } from '../helpers/refusal.js';
+import { AUDIENCE, ISSUER, auth0Claims, mint } from '../helpers/tokens.js';
+
+const SECRET = 'a-shared-secret-of-sixty-four-bytes-for-every-hs-algorithm-00000';
+
+const BACKENDS: Array<[string, CryptoBackend]> = [
+  ['node', nodeCrypto],
+  ['webcrypto', webCrypto],
+];
+
+/** Replaces the signature of a compact JWS. */
+const withSignature = (token: string, signature: Uint8Array) => `${token.slice(0, token.lastIndexOf('.'))}.${b64url(signature)}`;
+const signatureBytes = (token: string) => Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
+
+describe.each(BACKENDS)('the %s backend', (_, backend) => {
+  const verifierFor = (alg: string, options: Partial<VerifierOptions> = {}) =>
+    alg.startsWith('HS')
+      ? createVerifierWith(backend, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg], secret: SECRET, ...options })
+      : createVerifierWith(backend, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg], keys: { keys: [keyFor(alg as AsymmetricAlgorithm).jwk] }, ...options });
+  const tokenFor = (alg: string, claims = {}) =>
+    alg.startsWith('HS') ? signJws({ alg, typ: 'JWT' }, auth0Claims(claims), SECRET) : mint(claims, { key: keyFor(alg as AsymmetricAlgorithm) });
+
+  const ALL = [...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS];
+
+  it.each(ALL)('accepts a good %s signature', async (alg) => {
+    await expect(verifierFor(alg).verify(tokenFor(alg))).resolves.toMatchObject({ header: { alg } });
+  });
+
+  it.each(ALL)('accepts a second %s token with the key it prepared for the first', async (alg) => {
+    const verifier = verifierFor(alg);
+    await verifier.verify(tokenFor(alg, { sub: 'first' }));
+    await expect(verifier.verify(tokenFor(alg, { sub: 'second' }))).resolves.toMatchObject({ subject: 'second' });
+  });
+
+  it.each(ALL)('refuses an %s signature with a flipped bit', async (alg) => {
+    const token = tokenFor(alg);
+    const bytes = signatureBytes(token);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
+    await expectRefused(verifierFor(alg).verify(withSignature(token, bytes)), /signature does not verify/);
+  });
+
+  it.each(ALL)('refuses an %s signature of the wrong length', async (alg) => {
+    const token = tokenFor(alg);
+    await expectRefused(verifierFor(alg).verify(withSignature(token, signatureBytes(token).subarray(0, 16))), /signature does not verify/);
+  });
+
+  it.each(ALL)('refuses an %s signature of zero bytes', async (alg) => {
+    const token = tokenFor(alg);
+    // An empty segment is malformed; an all-zero signature of the right size is the nearest thing.
+    await expectRefused(verifierFor(alg).verify(withSignature(token, new Uint8Array(signatureBytes(token).length))), /signature does not verify/);
+  });
+
+  it.each(ALL)('refuses an %s token whose payload was changed', async (alg) => {
+    const token = tokenFor(alg);
+    const [header, , signature] = token.split('.');
+    await expectRefused(verifierFor(alg).verify(`${header}.${encodeJson(auth0Claims({ sub: 'mallory' }))}.${signature}`), /signature does not verify/);
+  });
+
+  it('refuses an ES256 signature in DER form rather than JOSE\'s raw r||s', async () => {
+    const key = keyFor('ES256');
+    const input = `${encodeJson({ alg: 'ES256', kid: key.kid })}.${encodeJson(auth0Claims())}`;
+    const der = sign('sha256', Buffer.from(input), key.privateKey);
+    await expectRefused(verifierFor('ES256').verify(`${input}.${b64url(der)}`), /signature does not verify/);
+  });
+
+  it('refuses a PS256 signature whose salt is not the digest length (RFC 7518 §3.5)', async () => {
+    const key = keyFor('PS256');
+    const input = `${encodeJson({ alg: 'PS256', kid: key.kid })}.${encodeJson(auth0Claims())}`;
+    const longSalt = sign('sha256', Buffer.from(input), { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 });
+    await expectRefused(verifierFor('PS256').verify(`${input}.${b64url(longSalt)}`), /signature does not verify/);
+  });
+
+  it('refuses an RSA key under 2048 bits when preparing it', async () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const jwk = publicKey.export({ format: 'jwk' }) as JWK;
+    await expect(async () => backend.importKey(jwk, 'RS256')).rejects.toThrow(/under 2048 bits/);
+  });
+
+  it.each([
+    ['an EC key for RS256', () => keyFor('ES256').jwk, 'RS256', /key type EC/],
+    ['a P-256 key for ES384', () => ({ ...keyFor('ES256').jwk, alg: undefined }), 'ES384', /curve P-256/],
+    ['an RSA key published for RS256, for PS256', () => keyFor('RS256').jwk, 'PS256', /the key is for RS256/],
+    ['an encryption key', () => ({ ...keyFor('RS256').jwk, use: 'enc' }), 'RS256', /use is "enc"/],
+  ])('refuses to prepare %s', async (_, jwk, alg, message) => {
+    await expect(async () => backend.importKey(jwk() as JWK, alg)).rejects.toThrow(message);
+  });
+
+  it('uses only the public members of a JWK that also carries private ones', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateJwk = { ...(privateKey.export({ format: 'jwk' }) as JWK), alg: 'ES256' };
+    const input = 'header.payload';
+    const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const prepared = await backend.importKey(privateJwk, 'ES256');
+    expect(await backend.verify(prepared, backend.asciiBytes(input), signature)).toBe(true);
+  });
+
+  it('answers false, never throws, for garbage of the right length', async () => {
+    const prepared = await backend.importKey(keyFor('ES256').jwk, 'ES256');
+    expect(await backend.verify(prepared, backend.asciiBytes('a.b'), new Uint8Array(64).fill(0xff))).toBe(false);
+  });
+
+  it('decodes base64url text and bytes', () => {
+    expect(backend.decodeBase64UrlText(b64url('{"a":"é"}'))).toBe('{"a":"é"}');
+    expect([...backend.decodeBase64Url('AQID_w')]).toEqual([1, 2, 3, 255]);
+  });
+
+  it('compares byte strings for equality, and different lengths as unequal', () => {
+    expect(backend.timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
+    expect(backend.timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
+    expect(backend.timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3]))).toBe(false);
+  });
+
+  it('computes SHA-256', async () => {
+    expect(Buffer.from(await backend.sha256(new TextEncoder().encode('abc'))).toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+});
+
+describe('the Node backend is the synchronous fast path', () => {
+  it.each(ASYMMETRIC_ALGORITHMS)('prepares an %s key and checks a signature without a promise', (alg: AsymmetricAlgorithm) => {
+    const key = keyFor(alg);
+    const token = mint({}, { key });
+    const prepared = nodeCrypto.importKey(key.jwk, alg);
+    expect(prepared).not.toBeInstanceOf(Promise);
+    const input = token.slice(0, token.lastIndexOf('.'));
+    expect(nodeCrypto.verify(prepared as Awaited<typeof prepared>, nodeCrypto.asciiBytes(input), signatureBytes(token))).toBe(true);
+  });
+});

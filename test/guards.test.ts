@@ -1,0 +1,137 @@
+/**
+ * Route guards, framework-free: does a verified token carry the scopes or permissions a route
+ * needs (all of them, or any one)? A refusal is a 403 `insufficient_scope` whose challenge names
+ * what the route needs; a guard on an anonymous request answers 401.
+ */
+import { describe, expect, it } from 'vitest';
+import { AccessTokenError } from '../src/errors.js';
+import { checkClaim, checkPermissions, checkScopes, permissionGuard, requiredList, scopeGuard } from '../src/guards.js';
+import type { AuthResult } from '../src/types.js';
+import { mint, verifierFor } from './helpers/tokens.js';
+
+/** A real verified result with these scopes and permissions. */
+function authWith(scope: string, permissions: string[] = [], realm?: string): Promise<AuthResult> {
+  return verifierFor(realm === undefined ? {} : { realm }).verify(mint({ scope, permissions }));
+}
+
+function expectInsufficient(error: AccessTokenError | undefined, needed: string): AccessTokenError {
+  expect(error).toBeInstanceOf(AccessTokenError);
+  const refusal = error as AccessTokenError;
+  expect(refusal).toMatchObject({ code: 'insufficient_scope', status: 403 });
+  expect(refusal.wwwAuthenticate).toContain(`scope="${needed}"`);
+  return refusal;
+}
+
+describe('checkScopes', () => {
+  it('lets a token with every required scope through', async () => {
+    expect(checkScopes(await authWith('read:messages write:messages'), ['read:messages', 'write:messages'])).toBeUndefined();
+  });
+
+  it('refuses a token missing one required scope with 403 insufficient_scope naming all the route needs', async () => {
+    const error = expectInsufficient(checkScopes(await authWith('read:messages'), ['read:messages', 'write:messages']), 'read:messages write:messages');
+    expect(error.reason).toMatch(/missing scopes \[write:messages\]/);
+  });
+
+  it('accepts a space-separated string of required scopes', async () => {
+    const auth = await authWith('read:messages');
+    expect(checkScopes(auth, 'read:messages')).toBeUndefined();
+    expectInsufficient(checkScopes(auth, 'read:messages write:messages'), 'read:messages write:messages');
+  });
+
+  it('lets a token with any one of the scopes through under match "any"', async () => {
+    expect(checkScopes(await authWith('write:messages'), ['read:messages', 'write:messages'], { match: 'any' })).toBeUndefined();
+  });
+
+  it('refuses a token with none of the scopes under match "any"', async () => {
+    const error = expectInsufficient(checkScopes(await authWith('profile'), ['read:messages', 'write:messages'], { match: 'any' }), 'read:messages write:messages');
+    expect(error.reason).toMatch(/none of scopes/);
+  });
+
+  it('matches scopes exactly: no prefixes, no case folding', async () => {
+    const auth = await authWith('read:messages:all READ:MESSAGES');
+    expectInsufficient(checkScopes(auth, ['read:messages']), 'read:messages');
+  });
+
+  it('does not count permissions as scopes', async () => {
+    expectInsufficient(checkScopes(await authWith('', ['read:messages']), ['read:messages']), 'read:messages');
+  });
+
+  it('renders the refusal with the realm of the verifier that produced the result', async () => {
+    const error = checkScopes(await authWith('', [], 'messages'), ['read:messages']);
+    expect(error?.wwwAuthenticate).toBe(
+      'Bearer realm="messages", error="insufficient_scope", error_description="The access token lacks the scope this resource requires.", scope="read:messages"',
+    );
+  });
+});
+
+describe('checkPermissions', () => {
+  it('lets a token with every required permission through', async () => {
+    expect(checkPermissions(await authWith('', ['read:messages', 'delete:messages']), ['read:messages', 'delete:messages'])).toBeUndefined();
+  });
+
+  it('refuses a token missing a required permission with 403 naming what the route needs', async () => {
+    expectInsufficient(checkPermissions(await authWith('', ['read:messages']), ['read:messages', 'delete:messages']), 'read:messages delete:messages');
+  });
+
+  it('lets a token with any one of the permissions through under match "any"', async () => {
+    expect(checkPermissions(await authWith('', ['delete:messages']), ['read:messages', 'delete:messages'], { match: 'any' })).toBeUndefined();
+  });
+
+  it('refuses a token with none of the permissions under match "any"', async () => {
+    expectInsufficient(checkPermissions(await authWith('', []), ['read:messages', 'delete:messages'], { match: 'any' }), 'read:messages delete:messages');
+  });
+
+  it('does not count scopes as permissions', async () => {
+    expectInsufficient(checkPermissions(await authWith('read:messages'), ['read:messages']), 'read:messages');
+  });
+});
+
+describe('checkClaim', () => {
+  it('lets a token through when the predicate holds', async () => {
+    const auth = await authWith('read:messages');
+    expect(checkClaim(auth, (claims) => claims.sub === 'auth0|user-1', 'This resource belongs to user-1.')).toBeUndefined();
+  });
+
+  it('refuses with 403 and the description given when the predicate fails', async () => {
+    const error = checkClaim(await authWith('read:messages'), (claims) => claims.sub === 'someone-else', 'Only the owner may read this.');
+    expect(error).toMatchObject({ code: 'insufficient_scope', status: 403, description: 'Only the owner may read this.' });
+  });
+});
+
+describe('prepared guards', () => {
+  it('answer an anonymous request with 401 and a challenge without error code', () => {
+    for (const guard of [scopeGuard('read:messages'), permissionGuard('read:messages')]) {
+      const error = guard(undefined);
+      expect(error).toMatchObject({ code: 'missing_credentials', status: 401 });
+      expect(error?.wwwAuthenticate).toBe('Bearer');
+    }
+  });
+
+  it('check scopes and permissions of a verified result', async () => {
+    const auth = await authWith('read:messages', ['delete:messages']);
+    expect(scopeGuard('read:messages')(auth)).toBeUndefined();
+    expect(permissionGuard(['delete:messages'])(auth)).toBeUndefined();
+    expectInsufficient(scopeGuard('delete:messages')(auth), 'delete:messages');
+    expectInsufficient(permissionGuard('read:messages')(auth), 'read:messages');
+  });
+
+  it('honour match "any"', async () => {
+    const auth = await authWith('write:messages');
+    expect(scopeGuard(['read:messages', 'write:messages'], { match: 'any' })(auth)).toBeUndefined();
+  });
+
+  it.each([
+    ['an empty list', []],
+    ['an empty string', ''],
+    ['a blank string', '   '],
+    ['an empty value in a list', ['read:messages', '']],
+    ['a value with a space in a list', ['read:messages write:messages']],
+  ])('are a TypeError when built with %s', (_, required) => {
+    expect(() => scopeGuard(required as string[])).toThrow(TypeError);
+    expect(() => permissionGuard(required as string[])).toThrow(TypeError);
+  });
+
+  it('split a space-separated requirement once, at build time', () => {
+    expect(requiredList(' read:messages  write:messages ')).toEqual(['read:messages', 'write:messages']);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Tokens as an issuer mints them, and verifiers configured to accept them. Every test states
+ * only what differs from a valid Auth0-profile access token for `AUDIENCE` from `ISSUER`.
+ */
+import { createVerifier, type Verifier, type VerifierOptions } from '../../src/index.js';
+import type { JWTClaims } from '../../src/types.js';
+import { keyFor, signJws, type TestKey } from './keys.js';
+
+export const ISSUER = 'https://tenant.example.com/';
+export const AUDIENCE = 'https://api.example.com';
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+type Claims = Record<string, unknown>;
+type Header = Record<string, unknown>;
+
+/** Drops members set to `undefined`, so an override can remove a default claim. */
+function defined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+}
+
+/** The claims of a valid Auth0-profile access token, with `overrides` applied. */
+export function auth0Claims(overrides: Claims = {}): Claims {
+  const now = nowSeconds();
+  return defined({
+    iss: ISSUER,
+    sub: 'auth0|user-1',
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 3600,
+    azp: 'client-1',
+    scope: 'read:messages write:messages',
+    ...overrides,
+  });
+}
+
+/** The claims of a valid RFC 9068 access token (`client_id`, `jti`, no `azp`). */
+export function rfc9068Claims(overrides: Claims = {}): Claims {
+  return auth0Claims({ azp: undefined, client_id: 'client-1', jti: 'jti-1', ...overrides });
+}
+
+export interface MintOptions {
+  key?: TestKey;
+  /** Header members to add, change or (with `undefined`) remove. */
+  header?: Header;
+}
+
+/** A signed Auth0-profile token (`typ: JWT`). */
+export function mint(claims: Claims = {}, { key = keyFor('RS256'), header = {} }: MintOptions = {}): string {
+  return signJws(defined({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }), auth0Claims(claims), key.privateKey);
+}
+
+/** A signed RFC 9068 token (`typ: at+jwt`). */
+export function mintRfc9068(claims: Claims = {}, { key = keyFor('RS256'), header = {} }: MintOptions = {}): string {
+  return signJws(defined({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }), rfc9068Claims(claims), key.privateKey);
+}
+
+/** A token with exactly these claims (no defaults). */
+export function mintExact(claims: JWTClaims | Claims, { key = keyFor('RS256'), header = {} }: MintOptions = {}): string {
+  return signJws(defined({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }), claims, key.privateKey);
+}
+
+/** A verifier for `ISSUER`/`AUDIENCE` trusting `key` (static JWKS), with `options` on top. */
+export function verifierFor(options: Partial<VerifierOptions> = {}, key: TestKey = keyFor('RS256')): Verifier {
+  return createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] }, algorithms: [key.alg], ...options });
+}

@@ -1,0 +1,168 @@
+/**
+ * The optional cache of verified results (`resultCache`). A hit skips the signature and the
+ * checks that cannot change, and nothing else: the clock is checked on every request, entries
+ * are bounded in number and age, refusals are never cached, and what one caller does with its
+ * result cannot change what the next caller gets.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nodeCrypto } from '../src/crypto/node.js';
+import type { CryptoBackend } from '../src/crypto/types.js';
+import { createVerifierWith, type VerifierOptions } from '../src/verifier.js';
+import { b64url, keyFor } from './helpers/keys.js';
+import { expectRefused } from './helpers/refusal.js';
+import { AUDIENCE, ISSUER, mint } from './helpers/tokens.js';
+
+const key = keyFor('RS256');
+
+/** A verifier on the Node backend that counts the signatures it checks. */
+function countingVerifier(options: Partial<VerifierOptions> = {}) {
+  const counter = { signatureChecks: 0 };
+  const backend: CryptoBackend = {
+    ...nodeCrypto,
+    verify(prepared, data, signature) {
+      counter.signatureChecks++;
+      return nodeCrypto.verify(prepared, data, signature);
+    },
+  };
+  const verifier = createVerifierWith(backend, { issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] }, ...options });
+  return { verifier, counter };
+}
+
+/** Moves the wall clock (what exp is checked against) without moving the cache's own clock. */
+function setWallClock(seconds: number) {
+  vi.spyOn(Date, 'now').mockReturnValue(seconds * 1000);
+}
+
+/** Moves the cache's monotonic clock forward (what bounds an entry's age). */
+function advanceCacheClock(ms: number) {
+  const realNow = performance.now.bind(performance);
+  vi.spyOn(performance, 'now').mockImplementation(() => realNow() + ms);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('resultCache', () => {
+  it('is off by default: every verification checks the signature', async () => {
+    const { verifier, counter } = countingVerifier();
+    const token = mint();
+    await verifier.verify(token);
+    await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(2);
+  });
+
+  it('returns the same verdict on a hit without checking the signature again', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true });
+    const token = mint({ scope: 'read:messages', permissions: ['messages:read'] });
+    const first = await verifier.verify(token);
+    const second = await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(1);
+    expect(second).toEqual(first);
+    expect(second).toMatchObject({ subject: 'auth0|user-1', clientId: 'client-1', scopes: ['read:messages'], binding: 'bearer' });
+  });
+
+  it('serves verifyRequest from the cache too', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: { maxEntries: 10, maxAge: 60 } });
+    const token = mint();
+    const request = { method: 'GET', url: 'https://api.example.com/', headers: { authorization: `Bearer ${token}` } };
+    await verifier.verifyRequest(request);
+    await verifier.verifyRequest(request);
+    expect(counter.signatureChecks).toBe(1);
+  });
+
+  it('keys entries by the whole token: another signature on the same claims is verified, and refused', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true });
+    const token = mint();
+    await verifier.verify(token);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const forged = Buffer.from(signature, 'base64url');
+    forged[0] = (forged[0] as number) ^ 0xff;
+    await expectRefused(verifier.verify(`${header}.${payload}.${b64url(forged)}`), /signature does not verify/);
+    expect(counter.signatureChecks).toBe(2);
+  });
+
+  it('refuses a cached token once it has expired, checking the time on the hit', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true });
+    const now = Math.floor(Date.now() / 1000);
+    const token = mint({ iat: now, exp: now + 120 });
+    setWallClock(now);
+    await verifier.verify(token);
+    setWallClock(now + 121);
+    await expectRefused(verifier.verify(token), /in the past/);
+    expect(counter.signatureChecks).toBe(1);
+  });
+
+  it('refuses a cached token once it is older than maxTokenAge', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true, maxTokenAge: 60 });
+    const now = Math.floor(Date.now() / 1000);
+    const token = mint({ iat: now });
+    setWallClock(now);
+    await verifier.verify(token);
+    setWallClock(now + 61);
+    await expectRefused(verifier.verify(token), /maxTokenAge/);
+    expect(counter.signatureChecks).toBe(1);
+  });
+
+  it('never caches a refusal', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true });
+    const wrongAudience = mint({ aud: 'https://other.example.com' });
+    await expectRefused(verifier.verify(wrongAudience));
+    await expectRefused(verifier.verify(wrongAudience));
+    expect(counter.signatureChecks).toBe(2);
+  });
+
+  it('never caches a token refused for its time', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true });
+    const notYetValid = mint({ nbf: Math.floor(Date.now() / 1000) + 3600 });
+    await expectRefused(verifier.verify(notYetValid), /nbf/);
+    await expectRefused(verifier.verify(notYetValid), /nbf/);
+    expect(counter.signatureChecks).toBe(2);
+  });
+
+  it('holds at most maxEntries results, dropping the least recently used', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: { maxEntries: 2 } });
+    const [a, b, c] = [mint({ sub: 'a' }), mint({ sub: 'b' }), mint({ sub: 'c' })] as [string, string, string];
+    for (const token of [a, b, c]) await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(3);
+    await verifier.verify(c);
+    await verifier.verify(b);
+    expect(counter.signatureChecks).toBe(3);
+    await verifier.verify(a);
+    expect(counter.signatureChecks).toBe(4);
+  });
+
+  it('trusts an entry for at most maxAge seconds, then verifies the token again', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: { maxAge: 60 } });
+    const token = mint();
+    await verifier.verify(token);
+    advanceCacheClock(61_000);
+    await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(2);
+  });
+
+  it('cannot be altered through a result handed to a caller', async () => {
+    const { verifier } = countingVerifier({ resultCache: true });
+    const token = mint({ scope: 'read:messages', permissions: ['messages:read'] });
+    const first = await verifier.verify(token);
+    try {
+      first.scopes.push('admin');
+      first.permissions.push('admin');
+      first.claims.sub = 'auth0|admin';
+      first.header.kid = 'other';
+    } catch {
+      // A frozen result refusing the change is as good as a copy ignoring it.
+    }
+    const second = await verifier.verify(token);
+    expect(second).toMatchObject({ scopes: ['read:messages'], permissions: ['messages:read'], claims: { sub: 'auth0|user-1' }, header: { kid: key.kid } });
+  });
+
+  it.each([
+    ['maxEntries 0', { maxEntries: 0 }],
+    ['fractional maxEntries', { maxEntries: 1.5 }],
+    ['maxAge 0', { maxAge: 0 }],
+    ['negative maxAge', { maxAge: -1 }],
+  ])('is a TypeError at setup with %s', (_, resultCache) => {
+    expect(() => countingVerifier({ resultCache })).toThrow(TypeError);
+  });
+});
