@@ -71,7 +71,8 @@ export function extractCredentials(request: RequestLike, rules: CredentialRules)
     throw new AccessTokenError('invalid_token', 'The access token is invalid.', `the token is ${token.length} characters, over maxTokenLength ${rules.maxTokenLength}`, { scheme });
   }
   if (!TOKEN68.test(token)) throw invalidRequest('The access token is malformed.', 'the token is not token68 syntax', { scheme });
-  return { scheme, token, dpopProof: readDpopProof(request) };
+  // The DPoP header means nothing to an API that does not accept DPoP: it is not even read.
+  return { scheme, token, dpopProof: rules.schemes.includes('DPoP') ? readDpopProof(request) : undefined };
 }
 
 /**

@@ -18,12 +18,14 @@ export const CHALLENGE = Symbol.for('access-token-guard.challenge');
 
 type WithChallenge = AuthResult & { [CHALLENGE]?: ChallengeOptions };
 
+/** 403 `insufficient_scope` unless the token has the scopes; `required` must name at least one. */
 export function checkScopes(auth: AuthResult, required: string | readonly string[], options: GuardOptions = {}) {
-  return checkValues(auth, auth.scopes, 'scope', required, options);
+  return checkValues(auth, auth.scopes, 'scope', requiredList(required), options);
 }
 
+/** The same for the `permissions` claim (Auth0 RBAC). */
 export function checkPermissions(auth: AuthResult, required: string | readonly string[], options: GuardOptions = {}) {
-  return checkValues(auth, auth.permissions, 'permission', required, options);
+  return checkValues(auth, auth.permissions, 'permission', requiredList(required), options);
 }
 
 /** A guard for any other claim: `predicate` decides; `description` is what the client reads. */
@@ -44,10 +46,9 @@ function checkValues(
   auth: AuthResult,
   granted: readonly string[],
   kind: 'scope' | 'permission',
-  required: string | readonly string[],
+  needed: readonly string[],
   { match = 'all' }: GuardOptions,
 ): AccessTokenError | undefined {
-  const needed = typeof required === 'string' ? requiredList(required) : required;
   const ok = match === 'any' ? needed.some((value) => granted.includes(value)) : needed.every((value) => granted.includes(value));
   if (ok) return undefined;
   const missing = needed.filter((value) => !granted.includes(value));
@@ -72,12 +73,12 @@ export type Guard = (auth: AuthResult | undefined) => AccessTokenError | undefin
 /** Builds a scope guard once per route; with no result (anonymous request) it answers 401. */
 export function scopeGuard(required: string | readonly string[], options: GuardOptions = {}): Guard {
   const needed = requiredList(required);
-  return (auth) => (auth ? checkScopes(auth, needed, options) : anonymous());
+  return (auth) => (auth ? checkValues(auth, auth.scopes, 'scope', needed, options) : anonymous());
 }
 
 export function permissionGuard(required: string | readonly string[], options: GuardOptions = {}): Guard {
   const needed = requiredList(required);
-  return (auth) => (auth ? checkPermissions(auth, needed, options) : anonymous());
+  return (auth) => (auth ? checkValues(auth, auth.permissions, 'permission', needed, options) : anonymous());
 }
 
 function anonymous(): AccessTokenError {

@@ -16,7 +16,7 @@ import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
 import { ResultCache, type ResultCacheOptions, type VerifiedToken } from './result-cache.js';
-import { SignatureVerifier, parseCompactJws } from './signature.js';
+import { SignatureVerifier, type CompactJws } from './signature.js';
 import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
 
 export interface VerifierOptions extends DecryptionOptions, BindingOptions {
@@ -66,18 +66,39 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
   const { claimRules, credentialRules, challenge, dialect } = config;
 
-  /** Everything that holds for the token whatever the time or the caller. */
-  async function verifyToken(token: string): Promise<VerifiedToken> {
+  /**
+   * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
+   * no microtask) whenever nothing has to be awaited — on Node with the key in memory, every
+   * request — since each await costs about as much as a claim check (bench/RESULTS.md).
+   */
+  function verifyToken(token: string): VerifiedToken | Promise<VerifiedToken> {
     const decrypted = decrypt(token);
-    const jws = typeof decrypted === 'string' ? decrypted : await decrypted;
-    const parsed = parseCompactJws(jws, backend);
-    await signature.verify(parsed);
+    return typeof decrypted === 'string' ? verifyJws(token, decrypted) : decrypted.then((jws) => verifyJws(token, jws));
+  }
+
+  function verifyJws(token: string, jws: string): VerifiedToken | Promise<VerifiedToken> {
+    const parsed = signature.parse(jws);
+    const checked = signature.check(parsed);
+    return checked instanceof Promise ? checked.then(() => checkClaims(token, jws, parsed)) : checkClaims(token, jws, parsed);
+  }
+
+  /** Claims of a token whose signature verified. */
+  function checkClaims(token: string, jws: string, parsed: CompactJws): VerifiedToken {
     const claims = parseClaims(backend.decodeBase64UrlText(parsed.payload));
     checkClaimTypes(claims);
     checkIssuer(claims, claimRules.issuer);
     checkAudience(claims, claimRules.audiences);
     const profile = applyDialect(dialect, parsed.header, claims);
-    return { token: jws, encrypted: jws !== token, header: parsed.header, claims, ...profile };
+    return {
+      token: jws,
+      encrypted: jws !== token,
+      header: parsed.header,
+      claims,
+      dialect: profile.dialect,
+      clientId: profile.clientId,
+      scopes: profile.scopes,
+      permissions: profile.permissions,
+    };
   }
 
   async function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
@@ -90,7 +111,8 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
       }
       let verified = cache?.get(token);
       if (verified === undefined) {
-        verified = await verifyToken(token);
+        const pending = verifyToken(token);
+        verified = pending instanceof Promise ? await pending : pending;
         checkTimes(verified.claims, claimRules, nowInSeconds());
         cache?.set(token, verified);
       } else {
@@ -233,6 +255,9 @@ function validateOptions(options: VerifierOptions): Config {
 function buildKeySources(options: VerifierOptions, algorithms: readonly string[]): (alg: string) => KeySource {
   const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
   const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
+  if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
+    throw new TypeError('`keys`/`jwksUri` are set but `algorithms` allows only HS algorithms, which verify with `secret`');
+  }
   const publicKeys = !needsPublicKeys
     ? undefined
     : options.keys !== undefined

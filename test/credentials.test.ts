@@ -77,6 +77,11 @@ describe('the Authorization header', () => {
   it('treats the DPoP scheme as no credentials when the verifier does not accept DPoP', async () => {
     await expectRefused(verifierFor().verifyRequest(request({ authorization: `DPoP ${token}` })), undefined, 'missing_credentials');
   });
+
+  it('does not read DPoP headers at all when the verifier does not accept DPoP', async () => {
+    const auth = await verifierFor().verifyRequest(request({ authorization: `Bearer ${token}`, dpop: ['proof-a', 'proof-b'] }));
+    expect(auth.binding).toBe('bearer');
+  });
 });
 
 describe('a request without credentials', () => {

@@ -86,6 +86,14 @@ describe('checkPermissions', () => {
   });
 });
 
+describe('checks called with nothing to require', () => {
+  it('are a TypeError rather than a guard that lets everything through', async () => {
+    const auth = await authWith('read:messages');
+    expect(() => checkScopes(auth, [])).toThrow(TypeError);
+    expect(() => checkPermissions(auth, '')).toThrow(TypeError);
+  });
+});
+
 describe('checkClaim', () => {
   it('lets a token through when the predicate holds', async () => {
     const auth = await authWith('read:messages');

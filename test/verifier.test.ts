@@ -15,6 +15,8 @@ import { AUDIENCE, ISSUER, auth0Claims, mint, verifierFor } from './helpers/toke
 const rs256 = keyFor('RS256');
 const base: VerifierOptions = { issuer: ISSUER, audience: AUDIENCE, keys: { keys: [rs256.jwk] } };
 const configure = (options: Partial<VerifierOptions>) => () => createVerifier({ ...base, ...options } as VerifierOptions);
+/** An HS-only API: verified with its secret alone, so no public keys are configured. */
+const configureHs = (options: Partial<VerifierOptions>) => configure({ keys: undefined, ...options });
 const bytes = (length: number) => new Uint8Array(length).fill(7);
 
 describe('option validation', () => {
@@ -32,7 +34,8 @@ describe('option validation', () => {
     ['"none" as an algorithm', configure({ algorithms: ['none'] })],
     ['an HS algorithm without a secret', configure({ algorithms: ['HS256'] })],
     ['a secret without an HS algorithm', configure({ secret: 'x'.repeat(64) })],
-    ['a secret that is neither text nor bytes', configure({ algorithms: ['HS256'], secret: 12345 as unknown as string })],
+    ['a secret that is neither text nor bytes', configureHs({ algorithms: ['HS256'], secret: 12345 as unknown as string })],
+    ['public keys for an HS-only API', configure({ algorithms: ['HS256'], secret: 'k'.repeat(32) })],
     ['both keys and jwksUri', configure({ jwksUri: 'https://tenant.example.com/.well-known/jwks.json' })],
     ['an unknown dialect', configure({ dialect: 'okta' as 'any' })],
     ['a negative clockTolerance', configure({ clockTolerance: -1 })],
@@ -48,19 +51,19 @@ describe('option validation', () => {
     ['HS384', 48],
     ['HS512', 64],
   ])('requires an %s secret of at least %i bytes (RFC 7518 §3.2)', (alg, minimum) => {
-    expect(configure({ algorithms: [alg], secret: 'k'.repeat(minimum - 1) })).toThrow(/needs at least/);
-    expect(configure({ algorithms: [alg], secret: bytes(minimum - 1) })).toThrow(TypeError);
-    expect(configure({ algorithms: [alg], secret: 'k'.repeat(minimum) })).not.toThrow();
-    expect(configure({ algorithms: [alg], secret: bytes(minimum) })).not.toThrow();
+    expect(configureHs({ algorithms: [alg], secret: 'k'.repeat(minimum - 1) })).toThrow(/needs at least/);
+    expect(configureHs({ algorithms: [alg], secret: bytes(minimum - 1) })).toThrow(TypeError);
+    expect(configureHs({ algorithms: [alg], secret: 'k'.repeat(minimum) })).not.toThrow();
+    expect(configureHs({ algorithms: [alg], secret: bytes(minimum) })).not.toThrow();
   });
 
   it('counts a text secret in UTF-8 bytes, not characters', () => {
-    expect(configure({ algorithms: ['HS256'], secret: 'é'.repeat(16) })).not.toThrow();
-    expect(configure({ algorithms: ['HS256'], secret: 'é'.repeat(15) })).toThrow(/is 30 bytes/);
+    expect(configureHs({ algorithms: ['HS256'], secret: 'é'.repeat(16) })).not.toThrow();
+    expect(configureHs({ algorithms: ['HS256'], secret: 'é'.repeat(15) })).toThrow(/is 30 bytes/);
   });
 
   it('holds the secret to the strongest HS algorithm allowed', () => {
-    expect(configure({ algorithms: ['HS256', 'HS512'], secret: 'k'.repeat(48) })).toThrow(/HS512 needs at least 64/);
+    expect(configureHs({ algorithms: ['HS256', 'HS512'], secret: 'k'.repeat(48) })).toThrow(/HS512 needs at least 64/);
   });
 });
 

@@ -20,6 +20,7 @@ export type StaticKeys = JSONWebKeySet | StaticKey | StaticKey[];
 
 export function createStaticKeySource(input: StaticKeys, algorithms: readonly string[]): KeySource {
   const items: StaticKey[] = Array.isArray(input) ? input : isKeySet(input) ? input.keys : [input];
+  if (items.length === 0) throw new TypeError('`keys` holds no key');
   // JWKs and KeyObjects are checked now, even beside PEMs (which jose imports asynchronously),
   // so a private key in the configuration fails at startup, not on the first request.
   const converted = items.map((item) => (typeof item === 'string' ? item : toJwk(item)));

@@ -114,6 +114,11 @@ describe('choosing among static keys', () => {
 describe('refused at setup', () => {
   const privateJwk = (): JWK => ({ ...(rs256.privateKey.export({ format: 'jwk' }) as JWK), kid: 'leaked' });
 
+  it('an empty key set', () => {
+    expect(() => verifierWith({ keys: [] })).toThrow(/holds no key/);
+    expect(() => verifierWith([])).toThrow(TypeError);
+  });
+
   it('a private JWK', () => {
     expect(() => verifierWith({ keys: [privateJwk()] })).toThrow(TypeError);
     expect(() => verifierWith({ keys: [privateJwk()] })).toThrow(/must be public/);
