@@ -1,0 +1,116 @@
+/**
+ * Fastify 5: a plugin that authenticates every request of the instance it is registered on and
+ * puts the verified token on `request.auth`; `requireScopes` and `requirePermissions` are
+ * `preHandler` hooks for routes. Refusals are answered here (status, `WWW-Authenticate`,
+ * `{ error, error_description }`); our own 503 is thrown, so the app's error handler sees it
+ * with its `status`, `headers` and `body`.
+ *
+ * Route-level opt-out: `config: { auth: false }` skips authentication on that route;
+ * `config: { auth: 'optional' }` lets requests without credentials through (bad tokens still fail);
+ * `config: { auth: true }` requires credentials even when the plugin is registered `optional`.
+ */
+import type { TLSSocket } from 'node:tls';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { fastifyPlugin } from 'fastify-plugin';
+import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
+import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
+import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import type { RequestLike } from '../src/types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified access token; unset on routes that opted out or let anonymous requests in. */
+    auth?: AuthResult;
+  }
+  interface FastifyContextConfig {
+    /**
+     * `false`: this route is not authenticated; `'optional'`: anonymous requests pass;
+     * `true`: credentials required even when the plugin was registered `optional`.
+     */
+    auth?: boolean | 'optional';
+  }
+}
+
+export interface FastifyGuardSettings {
+  /** Let requests without any credentials through with `request.auth` unset. Bad tokens still fail. */
+  optional?: boolean;
+  /**
+   * The hook that authenticates. `onRequest` (default) refuses before the body is even read;
+   * pick `preValidation` when the token may come in a form body (`tokenLocations: ['body']`).
+   */
+  hook?: 'onRequest' | 'preValidation' | 'preHandler';
+  /** Called with every refusal before it is answered: log `error.reason` here, never send it. */
+  onRefusal?: (error: AccessTokenError, request: FastifyRequest) => void;
+}
+
+/** `app.register(guard, { issuer, audience })`, or `app.register(guard, { verifier })`. */
+export type FastifyGuardOptions = (VerifierOptions | { verifier: Verifier }) & FastifyGuardSettings;
+
+/** What the authenticating hook leaves on the request for the guards that follow it. */
+const STATE = Symbol('access-token-guard.fastify');
+type GuardedRequest = FastifyRequest & { [STATE]?: { challenge: ChallengeOptions; onRefusal: FastifyGuardSettings['onRefusal'] } };
+
+const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
+  const { optional = false, hook = 'onRequest', onRefusal, ...rest } = options;
+  const verifier = 'verifier' in rest ? rest.verifier : createVerifier(rest as VerifierOptions);
+  fastify.decorateRequest('auth', undefined);
+  fastify.addHook(hook, async (request: FastifyRequest, reply: FastifyReply) => {
+    const mode = request.routeOptions.config?.auth;
+    if (mode === false) return;
+    (request as GuardedRequest)[STATE] = { challenge: verifier.challenge, onRefusal };
+    try {
+      request.auth = await verifier.verifyRequest(toRequestLike(request));
+    } catch (error) {
+      const anonymous = error instanceof AccessTokenError && error.code === 'missing_credentials';
+      if (anonymous && (mode === undefined ? optional : mode === 'optional')) return;
+      if (!(error instanceof AccessTokenError)) throw error;
+      onRefusal?.(error, request);
+      return refuse(reply, error);
+    }
+  });
+};
+
+/** fastify-plugin lifts the encapsulation, so the hook and `request.auth` reach the whole app. */
+const guard = fastifyPlugin(plugin, { fastify: '5.x', name: 'access-token-guard' });
+export default guard;
+export { guard as accessTokenGuard };
+
+export function requireScopes(scopes: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
+  return guardHook(scopeGuard(scopes, options));
+}
+
+export function requirePermissions(permissions: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
+  return guardHook(permissionGuard(permissions, options));
+}
+
+function guardHook(check: Guard): preHandlerAsyncHookHandler {
+  return async function (request, reply) {
+    const error = check(request.auth);
+    if (!error) return;
+    const state = (request as GuardedRequest)[STATE];
+    if (state) error.challenge = state.challenge;
+    state?.onRefusal?.(error, request);
+    return refuse(reply, error);
+  };
+}
+
+function refuse(reply: FastifyReply, error: AccessTokenError): FastifyReply {
+  return reply.code(error.status).headers(error.headers).send(error.body);
+}
+
+function toRequestLike(request: FastifyRequest): RequestLike {
+  const socket = request.raw.socket as Partial<TLSSocket>;
+  const certificate = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
+  return {
+    method: request.method,
+    // request.protocol and request.host honour Fastify's own `trustProxy` setting.
+    url: `${request.protocol}://${request.host}${request.url}`,
+    headers: request.headers,
+    clientCertificate: certificate && certificate.length > 0 ? certificate : undefined,
+    body: typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : undefined,
+  };
+}
+
+export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
+export type { GuardOptions, Match } from '../src/guards.js';
+export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

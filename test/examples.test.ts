@@ -1,0 +1,126 @@
+/**
+ * Every example under examples/ runs as a user would run it (`tsx examples/<host>.ts`, configured by
+ * ISSUER, AUDIENCE, PORT and HOST), listens on 127.0.0.1, and answers real tokens from a local
+ * issuer found by discovery, exactly as an Auth0 API's would be.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalIssuer } from '../examples/local-issuer.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const AUDIENCE = 'https://api.example.com';
+
+let issuer: LocalIssuer;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  issuer = await LocalIssuer.start();
+});
+
+afterAll(async () => {
+  for (const child of children) {
+    // tsx runs the example in a child process of its own: end the group we started.
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  await issuer.close();
+});
+
+/** Starts an example on an ephemeral port and resolves with its base URL. */
+async function start(example: string): Promise<string> {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'examples', example)], {
+    cwd: ROOT,
+    env: { ...process.env, ISSUER: issuer.issuer, AUDIENCE, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.push(child);
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${example} did not start:\n${output}`)), 45_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1] as string);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${example} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe.each(['express.ts', 'fastify.ts', 'koa.ts', 'web.ts'])('examples/%s', (example) => {
+  let base: string;
+  beforeAll(async () => {
+    base = await start(example);
+  }, 60_000);
+
+  it('public route: no token needed', async () => {
+    const response = await fetch(`${base}/api/public`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ message: 'Hello from a public endpoint.' });
+  });
+
+  it('private route: a valid token in, no token or a bad one out', async () => {
+    const ok = await fetch(`${base}/api/private`, { headers: bearer(await issuer.mint(AUDIENCE)) });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ message: 'Hello, auth0|demo-user.' });
+
+    const none = await fetch(`${base}/api/private`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+
+    const audience = await fetch(`${base}/api/private`, { headers: bearer(await issuer.mint(`${AUDIENCE}/`)) });
+    expect(audience.status).toBe(401);
+    expect((await audience.json()).error).toBe('invalid_token');
+  });
+
+  it('scoped route and permission route', async () => {
+    const scoped = await fetch(`${base}/api/private-scoped`, { headers: bearer(await issuer.mint(AUDIENCE, { scope: 'read:messages' })) });
+    expect(scoped.status).toBe(200);
+    const unscoped = await fetch(`${base}/api/private-scoped`, { headers: bearer(await issuer.mint(AUDIENCE, { scope: 'openid' })) });
+    expect(unscoped.status).toBe(403);
+    expect(unscoped.headers.get('www-authenticate')).toContain('scope="read:messages"');
+
+    const permitted = await fetch(`${base}/api/messages/1`, { method: 'DELETE', headers: bearer(await issuer.mint(AUDIENCE, { permissions: ['delete:messages'] })) });
+    expect(permitted.status).toBe(204);
+    const forbidden = await fetch(`${base}/api/messages/1`, { method: 'DELETE', headers: bearer(await issuer.mint(AUDIENCE)) });
+    expect(forbidden.status).toBe(403);
+  });
+});
+
+describe('examples/lambda.ts (behind its local stand-in for API Gateway)', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await start('lambda.ts');
+  }, 60_000);
+
+  it('allows a token with read:messages and passes the authorizer context on', async () => {
+    const response = await fetch(`${base}/api/messages`, { headers: bearer(await issuer.mint(AUDIENCE)) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      message: 'Hello from the integration.',
+      authorizer: { lambda: { sub: 'auth0|demo-user', clientId: 'demo-client-id', scope: 'read:messages', permissions: '' } },
+    });
+  });
+
+  it('401 for no token and for a bad one; 403 for a token without the scope', async () => {
+    expect((await fetch(`${base}/api/messages`)).status).toBe(401);
+    expect((await fetch(`${base}/api/messages`, { headers: bearer(await issuer.mint(AUDIENCE, {}, { expiresIn: -60 })) })).status).toBe(401);
+    expect((await fetch(`${base}/api/messages`, { headers: bearer(await issuer.mint(AUDIENCE, { scope: 'openid' })) })).status).toBe(403);
+  });
+});

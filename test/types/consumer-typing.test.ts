@@ -1,0 +1,96 @@
+/**
+ * The typings as a consumer gets them: build the package (the real tsup config, declarations
+ * included), lay it out as an installed `node_modules/access-token-guard` (its package.json and
+ * dist/, as `files` publishes them), and run `tsc`, strict and with library checks on, over
+ * consumer.ts (ESM) and consumer-cjs.cts (CommonJS), which import every entry by package name.
+ * The project sits under the repo's node_modules/.cache so express, fastify, koa and their types
+ * resolve from the repo, as they would from the consumer's own dependencies.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build as tsup } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+let project: string;
+
+const compilerOptions = { target: 'ES2022', lib: ['ES2022', 'DOM'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false };
+
+beforeAll(async () => {
+  await mkdir(join(ROOT, 'node_modules/.cache'), { recursive: true });
+  project = await mkdtemp(join(ROOT, 'node_modules/.cache/atg-consumer-'));
+  const installed = join(project, 'node_modules/access-token-guard');
+  await mkdir(installed, { recursive: true });
+  await copyFile(join(ROOT, 'package.json'), join(installed, 'package.json'));
+  await tsup({ config: join(ROOT, 'tsup.config.ts'), outDir: join(installed, 'dist'), sourcemap: false, silent: true });
+
+  for (const file of ['consumer.ts', 'consumer-cjs.cts']) {
+    // Drop the `@ts-nocheck` that keeps the repo's own tsc off these files.
+    const source = (await readFile(join(import.meta.dirname, file), 'utf8')).replace(/^\/\/ @ts-nocheck[^\n]*\n/, '');
+    await writeFile(join(project, file), source);
+  }
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await writeFile(
+    join(project, 'tsconfig.nodenext.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer.ts', 'consumer-cjs.cts'] }),
+  );
+  await writeFile(
+    join(project, 'tsconfig.bundler.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['consumer.ts'] }),
+  );
+}, 300_000);
+
+afterAll(async () => {
+  if (project) await rm(project, { recursive: true, force: true });
+});
+
+/**
+ * tsc's errors in our declarations and the consumer files. Library checks stay on so our .d.ts
+ * files are checked, which also checks third-party ones; their own disagreements (e.g.
+ * @types/koa against content-disposition's bundled types) are not ours and are dropped.
+ */
+async function typecheck(config: string): Promise<string[]> {
+  let output: string;
+  try {
+    await run(process.execPath, [TSC, '-p', join(project, config), '--pretty', 'false'], { cwd: project });
+    return [];
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    output = `${stdout ?? ''}${stderr ?? ''}` || String(error);
+  }
+  const errors: string[] = [];
+  let keep = false;
+  for (const line of output.split('\n')) {
+    const file = /^(.+?)\(\d+,\d+\): error /.exec(line)?.[1];
+    if (file !== undefined) {
+      keep = !file.startsWith('../');
+      if (keep) errors.push(line);
+    } else if (/^\s/.test(line)) {
+      if (keep && line.trim() !== '') errors[errors.length - 1] += `\n${line}`;
+    } else if (line.trim() !== '') {
+      // Not a located diagnostic (a config error, a crash): always ours to see.
+      keep = true;
+      errors.push(line);
+    }
+  }
+  return errors;
+}
+
+describe('consumer typings of the built package', () => {
+  it('every entry point exports what the exports map promises', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './package.json']);
+  });
+
+  it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {
+    expect(await typecheck('tsconfig.nodenext.json')).toEqual([]);
+  }, 300_000);
+
+  it('compile: ESM consumer, bundler resolution', async () => {
+    expect(await typecheck('tsconfig.bundler.json')).toEqual([]);
+  }, 300_000);
+});
