@@ -40,6 +40,11 @@ export abstract class GuardError extends Error {
     this.reason = reason;
   }
 
+  /** The same as `status`, for hosts and error handlers that read `statusCode` (Fastify). */
+  get statusCode(): number {
+    return this.status;
+  }
+
   /** Response headers an adapter must send with this error. */
   abstract get headers(): Record<string, string>;
 

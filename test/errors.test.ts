@@ -146,6 +146,7 @@ describe('KeysUnavailableError', () => {
 
   it('is a 503 with the temporarily_unavailable code', () => {
     expect(error.status).toBe(503);
+    expect(error.statusCode).toBe(503);
     expect(error.code).toBe('temporarily_unavailable');
     expect(error).toBeInstanceOf(GuardError);
     expect(error).not.toBeInstanceOf(AccessTokenError);
