@@ -12,14 +12,21 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 export interface CompactJws {
   header: JWTHeader;
+  /** The header as it appears in the token (base64url). */
+  headerSegment: string;
+  /** True when the header came from a `HeaderCache` (it was already remembered). */
+  headerCached?: boolean;
   /** `base64url(header) "." base64url(payload)`: the bytes the signature covers. */
   signingInput: string;
   payload: string;
   signature: string;
 }
 
-/** Splits and decodes the header; the payload stays encoded until the signature is checked. */
-export function parseCompactJws(token: string, backend: CryptoBackend): CompactJws {
+/**
+ * Splits and decodes the header; the payload stays encoded until the signature is checked.
+ * With `headers`, a header segment seen before on a verified token is not decoded again.
+ */
+export function parseCompactJws(token: string, backend: CryptoBackend, headers?: HeaderCache): CompactJws {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   if (first <= 0 || second < 0 || token.indexOf('.', second + 1) !== -1) {
@@ -29,10 +36,42 @@ export function parseCompactJws(token: string, backend: CryptoBackend): CompactJ
   const payload = token.slice(first + 1, second);
   const signature = token.slice(second + 1);
   if (signature === '') throw invalidToken(MALFORMED, 'the token is unsigned (empty signature part)');
-  if (!SEGMENT.test(headerSegment) || !SEGMENT.test(payload) || !SEGMENT.test(signature)) {
+  // A known segment is one that already passed the SEGMENT test and parseHeader.
+  const known = headers?.get(headerSegment);
+  if ((known === undefined && !SEGMENT.test(headerSegment)) || !SEGMENT.test(payload) || !SEGMENT.test(signature)) {
     throw invalidToken(MALFORMED, 'a part of the token is empty or not base64url');
   }
-  return { header: parseHeader(headerSegment, backend), signingInput: token.slice(0, second), payload, signature };
+  const header = known ?? parseHeader(headerSegment, backend);
+  return { header, headerSegment, headerCached: known !== undefined, signingInput: token.slice(0, second), payload, signature };
+}
+
+/** Most distinct headers remembered; an issuer uses a handful (one per signing key). */
+const HEADER_CACHE_SIZE = 32;
+
+/**
+ * Headers of tokens whose signature verified, by their encoded segment. An issuer puts the same
+ * few headers on every token it signs, so after the first token each is a map read instead of a
+ * base64 decode, a JSON parse and the checks of `parseHeader`. Only headers of verified tokens
+ * enter (a forger cannot fill it), only flat ones (every member a primitive, so a shallow copy
+ * is a full one), and every reader gets its own copy. Bounded: when full, it starts over.
+ */
+export class HeaderCache {
+  readonly #entries = new Map<string, JWTHeader>();
+
+  get(segment: string): JWTHeader | undefined {
+    const header = this.#entries.get(segment);
+    return header === undefined ? undefined : { ...header };
+  }
+
+  remember(segment: string, header: JWTHeader): void {
+    if (this.#entries.has(segment)) return;
+    for (const name in header) {
+      const value = header[name];
+      if (value !== null && typeof value === 'object') return;
+    }
+    if (this.#entries.size >= HEADER_CACHE_SIZE) this.#entries.clear();
+    this.#entries.set(segment, { ...header });
+  }
 }
 
 export function parseHeader(segment: string, backend: CryptoBackend): JWTHeader {
@@ -64,6 +103,7 @@ export class SignatureVerifier {
   readonly #algorithms: ReadonlySet<string>;
   readonly #keySource: (alg: string) => KeySource;
   readonly #prepared = new WeakMap<JWK, Map<string, PreparedKey | Promise<PreparedKey>>>();
+  readonly #headers = new HeaderCache();
 
   constructor(backend: CryptoBackend, algorithms: readonly string[], keySource: (alg: string) => KeySource) {
     this.#backend = backend;
@@ -71,21 +111,47 @@ export class SignatureVerifier {
     this.#keySource = keySource;
   }
 
+  /** `parseCompactJws`, with the headers of the tokens this verifier has already verified. */
+  parse(token: string): CompactJws {
+    return parseCompactJws(token, this.#backend, this.#headers);
+  }
+
   /** Resolves when the signature is good; rejects with a typed error otherwise. */
   async verify(jws: CompactJws): Promise<void> {
+    return this.check(jws);
+  }
+
+  /**
+   * The same check without a promise unless one is needed: on Node, with the key in memory, it
+   * returns (or throws) synchronously, and the request awaits nothing it does not have to. It
+   * returns a promise only for a key still being fetched or imported, or a WebCrypto verify.
+   */
+  check(jws: CompactJws): void | Promise<void> {
     const { alg } = jws.header;
     if (!this.#algorithms.has(alg)) {
       throw invalidToken('The access token is invalid.', `alg "${alg}" is not in the allow-list [${[...this.#algorithms].join(', ')}]`);
     }
     const found = this.#keySource(alg).getKey(jws.header);
-    const jwk = found instanceof Promise ? await found : found;
-    const ready = this.#prepare(jwk, alg);
-    const key = ready instanceof Promise ? await ready : ready;
+    return found instanceof Promise ? found.then((jwk) => this.#checkWith(jwk, jws)) : this.#checkWith(found, jws);
+  }
+
+  #checkWith(jwk: JWK, jws: CompactJws): void | Promise<void> {
+    const ready = this.#prepare(jwk, jws.header.alg);
+    if (ready instanceof Promise) return ready.then((key) => this.#checkSignature(key, jws));
+    return this.#checkSignature(ready, jws);
+  }
+
+  #checkSignature(key: PreparedKey, jws: CompactJws): void | Promise<void> {
     const backend = this.#backend;
     const checked = backend.verify(key, backend.asciiBytes(jws.signingInput), backend.decodeBase64Url(jws.signature));
-    if (!(checked instanceof Promise ? await checked : checked)) {
-      throw invalidToken('The access token is invalid.', `the signature does not verify (alg ${alg}, kid ${jws.header.kid ?? 'none'})`);
+    return checked instanceof Promise ? checked.then((good) => this.#conclude(good, jws)) : this.#conclude(checked, jws);
+  }
+
+  #conclude(good: boolean, jws: CompactJws): void {
+    if (!good) {
+      throw invalidToken('The access token is invalid.', `the signature does not verify (alg ${jws.header.alg}, kid ${jws.header.kid ?? 'none'})`);
     }
+    if (!jws.headerCached) this.#headers.remember(jws.headerSegment, jws.header);
   }
 
   #prepare(jwk: JWK, alg: string): PreparedKey | Promise<PreparedKey> {
