@@ -4,12 +4,12 @@
  * `{ error, error_description }`); our own 503 goes to `next(err)` for the app's error handler,
  * carrying `status`, `headers` and `body` for a handler that renders it.
  */
-import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
 import type { RequestLike } from '../src/types.js';
+import { nodeHeaders, peerCertificate } from './node-request.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -80,27 +80,14 @@ function refuse(res: Response, error: AccessTokenError): void {
 }
 
 function toRequestLike(req: Request): RequestLike {
-  const socket = req.socket as Partial<TLSSocket>;
-  const certificate = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
   return {
     method: req.method,
     // req.protocol honours Express's own `trust proxy` setting for X-Forwarded-Proto.
     url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
-    headers: headersOf(req),
-    clientCertificate: certificate && certificate.length > 0 ? certificate : undefined,
+    headers: nodeHeaders(req),
+    clientCertificate: peerCertificate(req),
     body: typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined,
   };
-}
-
-// Node keeps only the first of repeated Authorization headers in `req.headers` (and joins
-// repeated DPoP headers with ", "): the core must see every value to refuse the repeat.
-function headersOf(req: Request): RequestLike['headers'] {
-  const repeated: Record<string, string[]> = {};
-  for (const name of ['authorization', 'dpop']) {
-    const values = req.headersDistinct?.[name];
-    if (values && values.length > 1) repeated[name] = values;
-  }
-  return Object.keys(repeated).length === 0 ? req.headers : { ...req.headers, ...repeated };
 }
 
 function isVerifier(value: Verifier | VerifierOptions): value is Verifier {

@@ -9,13 +9,13 @@
  * `config: { auth: 'optional' }` lets requests without credentials through (bad tokens still fail);
  * `config: { auth: true }` requires credentials even when the plugin is registered `optional`.
  */
-import type { TLSSocket } from 'node:tls';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
 import type { RequestLike } from '../src/types.js';
+import { nodeHeaders, peerCertificate } from './node-request.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -99,14 +99,12 @@ function refuse(reply: FastifyReply, error: AccessTokenError): FastifyReply {
 }
 
 function toRequestLike(request: FastifyRequest): RequestLike {
-  const socket = request.raw.socket as Partial<TLSSocket>;
-  const certificate = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
   return {
     method: request.method,
     // request.protocol and request.host honour Fastify's own `trustProxy` setting.
     url: `${request.protocol}://${request.host}${request.url}`,
-    headers: request.headers,
-    clientCertificate: certificate && certificate.length > 0 ? certificate : undefined,
+    headers: nodeHeaders(request.raw),
+    clientCertificate: peerCertificate(request.raw),
     body: typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : undefined,
   };
 }

@@ -5,12 +5,12 @@
  * `status` (503) and `headers` (`Retry-After`) are used by Koa's default error handler, and, having
  * no `expose`, its detailed message stays in the log while the client reads "Service Unavailable".
  */
-import type { TLSSocket } from 'node:tls';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
 import type { RequestLike } from '../src/types.js';
+import { nodeHeaders, peerCertificate } from './node-request.js';
 
 /** The state these middleware read and write; `Koa<AuthState>` or `Router<AuthState>` types it. */
 export interface AuthState {
@@ -81,15 +81,13 @@ function refuse(ctx: Context, error: AccessTokenError): void {
 }
 
 function toRequestLike(ctx: Context): RequestLike {
-  const socket = ctx.req.socket as Partial<TLSSocket>;
-  const certificate = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
   const body = (ctx.request as { body?: unknown }).body;
   return {
     method: ctx.method,
     // ctx.href honours Koa's own `app.proxy` setting for X-Forwarded-Proto and -Host.
     url: ctx.href,
-    headers: ctx.headers,
-    clientCertificate: certificate && certificate.length > 0 ? certificate : undefined,
+    headers: nodeHeaders(ctx.req),
+    clientCertificate: peerCertificate(ctx.req),
     // Set by a body parser (koa-bodyparser, @koa/bodyparser) mounted before `authenticate`.
     body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined,
   };

@@ -1,0 +1,41 @@
+/**
+ * What Express, Fastify and Koa share: the Node `IncomingMessage` underneath. Translation only.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { RequestLike } from '../src/types.js';
+
+/**
+ * Node keeps only the first of repeated Authorization headers in `req.headers` (and joins
+ * repeated DPoP headers with ", "): the core must see every value to refuse a repeat. A scan of
+ * `rawHeaders` (no allocation) finds repeats; only then is a copy of the headers made.
+ */
+export function nodeHeaders(req: IncomingMessage): RequestLike['headers'] {
+  const raw = req.rawHeaders;
+  let authorization = 0;
+  let dpop = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') authorization++;
+    else if (name.length === 4 && name.toLowerCase() === 'dpop') dpop++;
+  }
+  if (authorization < 2 && dpop < 2) return req.headers;
+  const repeated: Record<string, string[]> = {};
+  if (authorization > 1) repeated.authorization = valuesOf(raw, 'authorization');
+  if (dpop > 1) repeated.dpop = valuesOf(raw, 'dpop');
+  return { ...req.headers, ...repeated };
+}
+
+/** The DER of the client's certificate when TLS ended in this process and one was presented. */
+export function peerCertificate(req: IncomingMessage): Uint8Array | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.encrypted) return undefined;
+  const raw = socket.getPeerCertificate?.()?.raw;
+  return raw && raw.length > 0 ? raw : undefined;
+}
+
+function valuesOf(raw: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === name) values.push(raw[i + 1] as string);
+  return values;
+}

@@ -1,0 +1,90 @@
+/**
+ * What the Node adapters share (adapters/node-request.ts): every host on Node's `http` refuses a
+ * request that repeats the Authorization or DPoP header, instead of judging its first value,
+ * which is all Node keeps in `req.headers`.
+ */
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticate as expressAuthenticate } from '../../adapters/express.js';
+import fastifyGuard from '../../adapters/fastify.js';
+import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
+import { createVerifier, type Verifier } from '../../src/index.js';
+import { LocalIssuer } from '../../examples/local-issuer.js';
+
+const AUDIENCE = 'https://api.example.com/';
+let issuer: LocalIssuer;
+let verifier: Verifier;
+const servers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  issuer = await LocalIssuer.start();
+  verifier = createVerifier({ issuer: issuer.issuer, audience: AUDIENCE, keys: { keys: issuer.published.map((key) => key.publicJwk) } });
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((close) => close()));
+  await issuer.close();
+});
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return (server.address() as AddressInfo).port;
+}
+
+const hosts: Array<[string, () => Promise<number>]> = [
+  ['express', async () => {
+    const app = express();
+    app.get('/me', expressAuthenticate(verifier), (req, res) => void res.json({ sub: req.auth?.subject }));
+    return listen(createServer(app));
+  }],
+  ['fastify', async () => {
+    const app = Fastify();
+    await app.register(fastifyGuard, { verifier });
+    app.get('/me', async (request) => ({ sub: request.auth?.subject }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    servers.push(() => app.close());
+    return (app.server.address() as AddressInfo).port;
+  }],
+  ['koa', async () => {
+    const app = new Koa();
+    app.use(koaAuthenticate(verifier));
+    app.use((ctx) => void (ctx.body = { sub: ctx.state.auth?.subject }));
+    return listen(createServer(app.callback()));
+  }],
+];
+
+/** A GET whose headers may repeat: `fetch` would join them into one. */
+function rawGet(port: number, headers: Record<string, string | string[]>): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/me' }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') as Record<string, unknown> }));
+    });
+    for (const [name, value] of Object.entries(headers)) request.setHeader(name, value);
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe.each(hosts)('%s', (_name, start) => {
+  it('accepts a request with one Authorization header', async () => {
+    const port = await start();
+    const { status, body } = await rawGet(port, { authorization: `Bearer ${await issuer.mint(AUDIENCE)}` });
+    expect(status).toBe(200);
+    expect(body.sub).toBe('auth0|demo-user');
+  });
+
+  it('answers two Authorization headers with 400 invalid_request, even when the first is valid', async () => {
+    const port = await start();
+    const { status, body } = await rawGet(port, { authorization: [`Bearer ${await issuer.mint(AUDIENCE)}`, 'Bearer forged.token.value'] });
+    expect(status).toBe(400);
+    expect(body.error).toBe('invalid_request');
+  });
+});
