@@ -5,7 +5,7 @@
  * `WWW-Authenticate` and `{ error, error_description }`, and only our own 503 goes to `next(err)`.
  */
 import { once } from 'node:events';
-import { request as httpRequest, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokenError, authenticate, GuardError, requirePermissions, requireScopes, type AuthenticateOptions } from '../../adapters/express.js';
 import { createVerifier, type VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
-import { closeServer, closedPort } from '../helpers/http.js';
+import { closeServer, closedPort, rawGet } from '../helpers/http.js';
 import { keyFor } from '../helpers/keys.js';
 import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js';
 
@@ -361,16 +361,3 @@ describe.each(FRAMEWORKS)('%s', (_, createApp, framework) => {
 });
 
 /** A GET with repeated header lines, which fetch cannot send (it folds them into one). */
-function rawGet(port: number, path: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') as Record<string, unknown> }));
-    });
-    for (const [name, value] of Object.entries(headers)) request.setHeader(name, value);
-    request.on('error', reject);
-    request.end();
-  });
-}

@@ -3,7 +3,7 @@
  * request that repeats the Authorization or DPoP header, instead of judging its first value,
  * which is all Node keeps in `req.headers`.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
@@ -14,6 +14,7 @@ import fastifyGuard from '../../adapters/fastify.js';
 import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
 import { createVerifier, type Verifier } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
+import { rawGet } from '../helpers/http.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;
@@ -58,32 +59,18 @@ const hosts: Array<[string, () => Promise<number>]> = [
   }],
 ];
 
-/** A GET whose headers may repeat: `fetch` would join them into one. */
-function rawGet(port: number, headers: Record<string, string | string[]>): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path: '/me' }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') as Record<string, unknown> }));
-    });
-    for (const [name, value] of Object.entries(headers)) request.setHeader(name, value);
-    request.on('error', reject);
-    request.end();
-  });
-}
 
 describe.each(hosts)('%s', (_name, start) => {
   it('accepts a request with one Authorization header', async () => {
     const port = await start();
-    const { status, body } = await rawGet(port, { authorization: `Bearer ${await issuer.mint(AUDIENCE)}` });
+    const { status, body } = await rawGet(port, '/me', { authorization: `Bearer ${await issuer.mint(AUDIENCE)}` });
     expect(status).toBe(200);
     expect(body.sub).toBe('auth0|demo-user');
   });
 
   it('answers two Authorization headers with 400 invalid_request, even when the first is valid', async () => {
     const port = await start();
-    const { status, body } = await rawGet(port, { authorization: [`Bearer ${await issuer.mint(AUDIENCE)}`, 'Bearer forged.token.value'] });
+    const { status, body } = await rawGet(port, '/me', { authorization: [`Bearer ${await issuer.mint(AUDIENCE)}`, 'Bearer forged.token.value'] });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_request');
   });

@@ -1,5 +1,5 @@
 /** Real HTTP servers on 127.0.0.1 for tests, and a port nothing listens on. */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RunningServer {
@@ -44,4 +44,19 @@ export async function closedPort(): Promise<number> {
   const port = Number(new URL(running.origin).port);
   await running.close();
   return port;
+}
+
+/** A GET whose headers may repeat (an array sends one line per value): `fetch` would join them. */
+export function rawGet(port: number, path: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') as Record<string, unknown> }));
+    });
+    for (const [name, value] of Object.entries(headers)) request.setHeader(name, value);
+    request.on('error', reject);
+    request.end();
+  });
 }
