@@ -82,12 +82,23 @@ function refuse(res: Response, error: AccessTokenError): void {
 function toRequestLike(req: Request): RequestLike {
   return {
     method: req.method,
-    // req.protocol honours Express's own `trust proxy` setting for X-Forwarded-Proto.
-    url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+    // Scheme and host as the client addressed them (DPoP's htu), through a trusted proxy if any.
+    url: `${req.protocol}://${hostOf(req)}${req.originalUrl}`,
     headers: nodeHeaders(req),
     clientCertificate: peerCertificate(req),
     body: typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined,
   };
+}
+
+/**
+ * `Host`, or `X-Forwarded-Host` when Express's `trust proxy` setting trusts the peer, with its
+ * port: the same rule `req.protocol` follows, which `req.hostname` applies but without the port.
+ */
+function hostOf(req: Request): string {
+  const trust = req.app.get('trust proxy fn') as ((address: string | undefined, hop: number) => boolean) | undefined;
+  const forwarded = req.get('x-forwarded-host');
+  const host = forwarded && trust?.(req.socket.remoteAddress, 0) ? forwarded.split(',')[0]!.trim() : req.get('host');
+  return host || 'localhost';
 }
 
 function isVerifier(value: Verifier | VerifierOptions): value is Verifier {

@@ -11,7 +11,7 @@ import express4 from 'express4';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokenError, authenticate, GuardError, requirePermissions, requireScopes, type AuthenticateOptions } from '../../adapters/express.js';
-import { createVerifier, type VerifierOptions } from '../../src/index.js';
+import { createVerifier, type RequestLike, type Verifier, type VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 import { closeServer, closedPort, rawGet } from '../helpers/http.js';
 import { keyFor } from '../helpers/keys.js';
@@ -22,6 +22,7 @@ interface App {
   use(...handlers: unknown[]): unknown;
   get(path: string, ...handlers: unknown[]): unknown;
   post(path: string, ...handlers: unknown[]): unknown;
+  set(setting: string, value: unknown): unknown;
   listen(port: number, host: string): Server;
 }
 
@@ -314,6 +315,33 @@ describe.each(FRAMEWORKS)('%s', (_, createApp, framework) => {
     it('answers a token with none of the permissions with 403 under match "any"', async () => {
       const get = await guarded(['messages:read', 'messages:delete'], 'any');
       expect((await get('/messages', bearer(mint({ permissions: [] })))).status).toBe(403);
+    });
+  });
+
+  describe('the request handed to the core', () => {
+    /** A verifier that records what the adapter passes it; the translation is what is tested. */
+    function recordingVerifier(seen: RequestLike[]): Verifier {
+      const real = createVerifier(options);
+      return { ...real, verifyRequest: (request) => (seen.push(request), real.verifyRequest(request)) };
+    }
+
+    it('carries the URL the client addressed, through a proxy only when Express trusts it', async () => {
+      const seen: RequestLike[] = [];
+      const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com, inner.example' };
+      const direct = createApp();
+      direct.get('/orders', authenticate(recordingVerifier(seen)), showAuth);
+      const behindProxy = createApp();
+      behindProxy.set('trust proxy', 'loopback');
+      behindProxy.get('/orders', authenticate(recordingVerifier(seen)), showAuth);
+
+      const directPort = await serve(direct);
+      await rawGet(directPort, '/orders?page=2', forwarded);
+      await rawGet(await serve(behindProxy), '/orders?page=2', forwarded);
+
+      expect(seen.map((request) => [request.method, request.url])).toEqual([
+        ['GET', `http://127.0.0.1:${directPort}/orders?page=2`],
+        ['GET', 'https://api.example.com/orders?page=2'],
+      ]);
     });
   });
 
