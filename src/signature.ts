@@ -116,13 +116,9 @@ export class SignatureVerifier {
     return parseCompactJws(token, this.#backend, this.#headers);
   }
 
-  /** Resolves when the signature is good; rejects with a typed error otherwise. */
-  async verify(jws: CompactJws): Promise<void> {
-    return this.check(jws);
-  }
-
   /**
-   * The same check without a promise unless one is needed: on Node, with the key in memory, it
+   * Returns when the signature is good and throws a typed error otherwise, without a promise
+   * unless one is needed: on Node, with the key in memory, it
    * returns (or throws) synchronously, and the request awaits nothing it does not have to. It
    * returns a promise only for a key still being fetched or imported, or a WebCrypto verify.
    */
