@@ -6,9 +6,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closedPort } from '../../helpers/http.js';
+import { stopProcess } from './process.js';
 
 export interface Edge {
   /** `https://127.0.0.1:<port>` */
@@ -26,7 +28,7 @@ export function findNginx(): string {
 export async function startEdge(upstreamPort: number, server: { certPem: string; keyPem: string }): Promise<Edge> {
   const nginx = findNginx();
   const dir = mkdtempSync(join(tmpdir(), 'atg-nginx-'));
-  const port = await freePort();
+  const port = await closedPort();
   writeFileSync(join(dir, 'server.pem'), server.certPem);
   writeFileSync(join(dir, 'server.key'), server.keyPem);
   writeFileSync(join(dir, 'nginx.conf'), `
@@ -70,14 +72,6 @@ http {
   };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -94,13 +88,4 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   }
   child.kill('SIGKILL');
   throw new Error(`nginx did not listen on ${port} within 10 s: ${output()}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
 }
