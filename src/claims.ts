@@ -31,16 +31,22 @@ export function parseClaims(json: string): JWTClaims {
   return claims as JWTClaims;
 }
 
-/** Claim types that do not depend on the time or on configuration. */
+/**
+ * Claim types that do not depend on the time or on configuration. Spelled out claim by claim
+ * rather than looped over a list of names: every token of an issuer parses to objects of the
+ * same shape, so each named read stays a fixed-offset load (a loop's `claims[name]` does not).
+ */
 export function checkClaimTypes(claims: JWTClaims): void {
-  for (const name of ['iss', 'sub', 'jti', 'azp', 'client_id', 'scope'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'string') wrongType(name, 'a string');
-  }
-  for (const name of ['exp', 'nbf', 'iat'] as const) {
-    const value = claims[name];
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value))) wrongType(name, 'a number');
-  }
-  const { aud, permissions, cnf } = claims;
+  const { iss, sub, jti, azp, client_id, scope, exp, nbf, iat, aud, permissions, cnf } = claims;
+  if (!isOptionalString(iss)) wrongType('iss', 'a string');
+  if (!isOptionalString(sub)) wrongType('sub', 'a string');
+  if (!isOptionalString(jti)) wrongType('jti', 'a string');
+  if (!isOptionalString(azp)) wrongType('azp', 'a string');
+  if (!isOptionalString(client_id)) wrongType('client_id', 'a string');
+  if (!isOptionalString(scope)) wrongType('scope', 'a string');
+  if (!isOptionalNumber(exp)) wrongType('exp', 'a number');
+  if (!isOptionalNumber(nbf)) wrongType('nbf', 'a number');
+  if (!isOptionalNumber(iat)) wrongType('iat', 'a number');
   if (aud !== undefined && typeof aud !== 'string' && !isStringArray(aud)) wrongType('aud', 'a string or an array of strings');
   if (permissions !== undefined && !isStringArray(permissions)) wrongType('permissions', 'an array of strings');
   if (cnf !== undefined && (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf))) wrongType('cnf', 'an object');
@@ -96,6 +102,14 @@ export function nowInSeconds(): number {
 
 function wrongType(name: string, expected: string): never {
   throw invalidToken(INVALID, `${name} must be ${expected}`);
+}
+
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
+function isOptionalNumber(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && Number.isFinite(value));
 }
 
 function isStringArray(value: unknown): value is string[] {

@@ -18,6 +18,8 @@ const RFC9068_REQUIRED = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
 /** RFC 9068 §2.1: `at+jwt`, with or without the `application/` prefix (RFC 7515 §4.1.9). */
 export function isAtJwt(typ: unknown): boolean {
   if (typeof typ !== 'string') return false;
+  // Only the two lengths that can match are lowered: every Auth0-profile token says "JWT".
+  if (typ.length !== 6 && typ.length !== 18) return false;
   const lower = typ.toLowerCase();
   return lower === 'at+jwt' || lower === 'application/at+jwt';
 }
@@ -69,10 +71,20 @@ function generic(claims: JWTClaims): DialectResult {
   };
 }
 
+/**
+ * The last scope string split and its parts. A client's tokens mostly carry the same `scope`,
+ * so comparing with the last one is cheaper than splitting again; every caller still gets its
+ * own array.
+ */
+let lastScope = '';
+let lastScopes: readonly string[] = [];
+
 /** RFC 6749 §3.3: scope tokens separated by spaces; empty entries are not scopes. */
 export function splitScope(scope: string | undefined): string[] {
   if (!scope) return [];
-  return scope.includes('  ') || scope.startsWith(' ') || scope.endsWith(' ')
-    ? scope.split(' ').filter(Boolean)
-    : scope.split(' ');
+  if (scope !== lastScope) {
+    lastScopes = scope.split(' ').filter((part) => part !== '');
+    lastScope = scope;
+  }
+  return lastScopes.slice();
 }

@@ -25,6 +25,13 @@ export interface CompactJws {
 /**
  * Splits and decodes the header; the payload stays encoded until the signature is checked.
  * With `headers`, a header segment seen before on a verified token is not decoded again.
+ *
+ * The payload's alphabet is not checked here: the signature covers the UTF-8 bytes of the
+ * signing input, so once it verifies the payload is exactly the issuer's, and a token whose
+ * signature fails is checked then, for the precise reason (`#conclude`). The
+ * signature's own alphabet is checked, because base64url decoders are lenient (Node's takes
+ * `+`, `/`, skips unknown characters and reads only the low byte of others), and a lenient
+ * decode would let many spellings of one token verify.
  */
 export function parseCompactJws(token: string, backend: CryptoBackend, headers?: HeaderCache): CompactJws {
   const first = token.indexOf('.');
@@ -38,8 +45,8 @@ export function parseCompactJws(token: string, backend: CryptoBackend, headers?:
   if (signature === '') throw invalidToken(MALFORMED, 'the token is unsigned (empty signature part)');
   // A known segment is one that already passed the SEGMENT test and parseHeader.
   const known = headers?.get(headerSegment);
-  if ((known === undefined && !SEGMENT.test(headerSegment)) || !SEGMENT.test(payload) || !SEGMENT.test(signature)) {
-    throw invalidToken(MALFORMED, 'a part of the token is empty or not base64url');
+  if ((known === undefined && !SEGMENT.test(headerSegment)) || payload === '' || !SEGMENT.test(signature)) {
+    throw notBase64Url();
   }
   const header = known ?? parseHeader(headerSegment, backend);
   return { header, headerSegment, headerCached: known !== undefined, signingInput: token.slice(0, second), payload, signature };
@@ -139,12 +146,13 @@ export class SignatureVerifier {
 
   #checkSignature(key: PreparedKey, jws: CompactJws): void | Promise<void> {
     const backend = this.#backend;
-    const checked = backend.verify(key, backend.asciiBytes(jws.signingInput), backend.decodeBase64Url(jws.signature));
+    const checked = backend.verify(key, jws.signingInput, jws.signature);
     return checked instanceof Promise ? checked.then((good) => this.#conclude(good, jws)) : this.#conclude(checked, jws);
   }
 
   #conclude(good: boolean, jws: CompactJws): void {
     if (!good) {
+      if (!SEGMENT.test(jws.payload)) throw notBase64Url();
       throw invalidToken('The access token is invalid.', `the signature does not verify (alg ${jws.header.alg}, kid ${jws.header.kid ?? 'none'})`);
     }
     if (!jws.headerCached) this.#headers.remember(jws.headerSegment, jws.header);
@@ -170,6 +178,10 @@ export class SignatureVerifier {
       throw unusableKey(jwk, error);
     }
   }
+}
+
+function notBase64Url() {
+  return invalidToken(MALFORMED, 'a part of the token is empty or not base64url');
 }
 
 function unusableKey(jwk: JWK, error: unknown) {

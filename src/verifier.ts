@@ -4,7 +4,7 @@
  * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
  * adapter), never here.
  */
-import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingContext, type BindingOptions } from './binding/index.js';
+import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingOptions } from './binding/index.js';
 import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
@@ -17,7 +17,7 @@ import { createRemoteJwks } from './keys/remote-jwks.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
 import { ResultCache, type ResultCacheOptions, type VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
-import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
+import type { AuthResult, Binding, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
 
 export interface VerifierOptions extends DecryptionOptions, BindingOptions {
   /** The issuer, compared to `iss` exactly (Auth0: `https://YOUR_DOMAIN/`, with the slash). */
@@ -65,6 +65,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
   const { claimRules, credentialRules, challenge, dialect } = config;
+  const Result = resultClassFor(challenge);
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
@@ -119,23 +120,8 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
         // A cached result skips only what cannot change; the clock and the caller still count.
         checkTimes(verified.claims, claimRules, nowInSeconds());
       }
-      const bindingContext: BindingContext = { ...context, scheme, token };
-      const bound = bindSender(verified.claims, bindingContext);
-      const binding = typeof bound === 'string' ? bound : await bound;
-      const result: AuthResult = {
-        token: verified.token,
-        header: verified.header,
-        claims: verified.claims,
-        subject: verified.claims.sub,
-        clientId: verified.clientId,
-        scopes: verified.scopes,
-        permissions: verified.permissions,
-        dialect: verified.dialect,
-        binding,
-        encrypted: verified.encrypted,
-      };
-      Object.defineProperty(result, CHALLENGE, { value: challenge });
-      return result;
+      const bound = bindSender(verified.claims, scheme, token, context);
+      return new Result(verified, typeof bound === 'string' ? bound : await bound);
     } catch (error) {
       throw finish(error, scheme, challenge);
     }
@@ -159,6 +145,43 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   }
 
   return { verify, verifyRequest, challenge };
+}
+
+/**
+ * What `verify` resolves with. A class rather than an object literal so that the challenge
+ * settings the guards render refusals with sit once on the prototype of each verifier's
+ * results, instead of a property defined on every result (which cost ~0.4 µs per request).
+ */
+class VerifiedAuthResult implements AuthResult {
+  token: string;
+  header: AuthResult['header'];
+  claims: AuthResult['claims'];
+  subject: string | undefined;
+  clientId: string | undefined;
+  scopes: string[];
+  permissions: string[];
+  dialect: AuthResult['dialect'];
+  binding: Binding;
+  encrypted: boolean;
+
+  constructor(verified: VerifiedToken, binding: Binding) {
+    this.token = verified.token;
+    this.header = verified.header;
+    this.claims = verified.claims;
+    this.subject = verified.claims.sub;
+    this.clientId = verified.clientId;
+    this.scopes = verified.scopes;
+    this.permissions = verified.permissions;
+    this.dialect = verified.dialect;
+    this.binding = binding;
+    this.encrypted = verified.encrypted;
+  }
+}
+
+function resultClassFor(challenge: ChallengeOptions): typeof VerifiedAuthResult {
+  const Result = class AuthResult extends VerifiedAuthResult {};
+  Object.defineProperty(Result.prototype, CHALLENGE, { value: challenge });
+  return Result;
 }
 
 /**

@@ -136,4 +136,19 @@ describe('the AuthResult', () => {
   ])('reads scopes from a scope string with %s', async (_, scope, scopes) => {
     await expect(any().verify(mint({ scope }))).resolves.toMatchObject({ scopes });
   });
+
+  it('gives each result its own scopes array, even for tokens with the same scope string', async () => {
+    const verifier = any();
+    const first = await verifier.verify(mint({ scope: 'read:messages write:messages' }));
+    first.scopes.push('admin');
+    const second = await verifier.verify(mint({ scope: 'read:messages write:messages' }));
+    expect(second.scopes).toEqual(['read:messages', 'write:messages']);
+  });
+
+  it('reads each scope string afresh when tokens alternate between two', async () => {
+    const verifier = any();
+    for (const scope of ['a b', 'c', 'a b', 'c']) {
+      await expect(verifier.verify(mint({ scope }))).resolves.toMatchObject({ scopes: scope.split(' ') });
+    }
+  });
 });

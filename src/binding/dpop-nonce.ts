@@ -73,7 +73,7 @@ function createSecretNonces(option: DpopNonceSecret, backend: CryptoBackend): Dp
       const now = period();
       if (!(p === now || p === now - 1)) return false;
       const expected = await nonceFor(p);
-      return backend.timingSafeEqual(backend.asciiBytes(expected), backend.asciiBytes(nonce));
+      return backend.timingSafeEqual(backend.utf8Bytes(expected), backend.utf8Bytes(nonce));
     },
   };
 }

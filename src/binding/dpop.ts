@@ -91,7 +91,7 @@ export async function checkDpopBinding(expectedJkt: string | undefined, request:
   if (expectedJkt === undefined) {
     throw invalidToken('The access token is not DPoP-bound; send it with the Bearer scheme.', 'the DPoP scheme was used with a token that has no cnf.jkt', { scheme: 'DPoP' });
   }
-  if (!backend.timingSafeEqual(backend.asciiBytes(proof.thumbprint), backend.asciiBytes(expectedJkt))) {
+  if (!backend.timingSafeEqual(backend.utf8Bytes(proof.thumbprint), backend.utf8Bytes(expectedJkt))) {
     throw invalidToken('The access token is not bound to the DPoP proof key.', `the proof key's thumbprint ${proof.thumbprint} is not the token's cnf.jkt ${expectedJkt}`, { scheme: 'DPoP' });
   }
   const jtiHash = await backend.sha256(new TextEncoder().encode(proof.jti));
@@ -141,7 +141,7 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
   } catch (error) {
     throw badProof(`the proof's jwk cannot verify ${alg}: ${(error as Error).message}`);
   }
-  const valid = await backend.verify(key, backend.asciiBytes(`${headerPart}.${payloadPart}`), backend.decodeBase64Url(signaturePart));
+  const valid = await backend.verify(key, `${headerPart}.${payloadPart}`, signaturePart);
   if (!valid) throw badProof('the proof signature does not verify with its jwk');
 
   // Claims (§4.2, §4.3 steps 7–12).
@@ -161,8 +161,8 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
     throw badProof(`the proof's iat ${iat} is more than ${config.iatWindow} s from now (${Math.floor(now)})`);
   }
 
-  const expectedAth = base64url.encode(await backend.sha256(backend.asciiBytes(request.token)));
-  if (!backend.timingSafeEqual(backend.asciiBytes(ath), backend.asciiBytes(expectedAth))) {
+  const expectedAth = base64url.encode(await backend.sha256(backend.utf8Bytes(request.token)));
+  if (!backend.timingSafeEqual(backend.utf8Bytes(ath), backend.utf8Bytes(expectedAth))) {
     throw badProof("the proof's ath is not the hash of the access token it came with");
   }
 

@@ -5,7 +5,7 @@
  */
 import { invalidToken, type AuthScheme } from '../errors.js';
 import type { CryptoBackend } from '../crypto/types.js';
-import type { Binding, JWTClaims, RequestLike } from '../types.js';
+import type { Binding, JWTClaims, VerifyContext } from '../types.js';
 import { checkDpopBinding, validateDpopOptions, type DpopConfig, type DpopOptions } from './dpop.js';
 import { checkCertificateBinding, isThumbprint, validateMtlsOptions, type MtlsConfig, type MtlsOptions } from './mtls.js';
 
@@ -16,19 +16,11 @@ export interface BindingOptions {
   dpop?: DpopOptions;
 }
 
-/** What the binding step may look at besides the claims. */
-export interface BindingContext {
-  scheme: AuthScheme;
-  /** The compact token as presented (for the DPoP `ath`). */
-  token: string;
-  method?: string;
-  url?: string;
-  dpopProof?: string;
-  clientCertificate?: Uint8Array | string;
-  headers?: RequestLike['headers'];
-}
-
-export type SenderConstraintStep = (claims: JWTClaims, context: BindingContext) => Binding | Promise<Binding>;
+/**
+ * Checks the sender constraint of a verified token. `token` is the compact token as presented
+ * (for the DPoP `ath`); `context` is the caller's request context, read only for bound tokens.
+ */
+export type SenderConstraintStep = (claims: JWTClaims, scheme: AuthScheme, token: string, context: VerifyContext) => Binding | Promise<Binding>;
 
 /** The confirmation methods a token carries (RFC 7800 `cnf`), each already checked for shape. */
 interface Confirmation {
@@ -36,6 +28,7 @@ interface Confirmation {
   jkt: string | undefined;
 }
 
+const UNBOUND_TOKEN: Confirmation = Object.freeze({ x5t: undefined, jkt: undefined });
 const KNOWN_METHODS = new Set(['x5t#S256', 'jkt']);
 const INVALID = 'The access token is invalid.';
 
@@ -44,9 +37,9 @@ export function createSenderConstraintStep(options: BindingOptions, backend: Cry
   const mtls = validateMtlsOptions(options.mtls);
   const dpop = validateDpopOptions(options.dpop, backend);
 
-  return (claims, context) => {
+  return (claims, scheme, token, context) => {
     const cnf = readConfirmation(claims);
-    checkScheme(cnf, context.scheme, dpop);
+    checkScheme(cnf, scheme, dpop);
     if (cnf.x5t === undefined && mtls?.required) {
       throw invalidToken('The access token must be certificate-bound.', 'mtls.required is set and the token has no cnf x5t#S256');
     }
@@ -55,8 +48,8 @@ export function createSenderConstraintStep(options: BindingOptions, backend: Cry
     }
 
     const certificateChecked = cnf.x5t !== undefined ? checkCertificateBinding(cnf.x5t, context, mtls as MtlsConfig, backend) : undefined;
-    if (context.scheme === 'DPoP') {
-      const request = { proof: context.dpopProof, method: context.method, url: context.url, token: context.token };
+    if (scheme === 'DPoP') {
+      const request = { proof: context.dpopProof, method: context.method, url: context.url, token };
       return Promise.resolve(certificateChecked)
         .then(() => checkDpopBinding(cnf.jkt, request, dpop as DpopConfig, backend))
         .then((): Binding => 'dpop');
@@ -88,7 +81,7 @@ function checkScheme(cnf: Confirmation, scheme: AuthScheme, dpop: DpopConfig | u
  */
 function readConfirmation(claims: JWTClaims): Confirmation {
   const { cnf } = claims;
-  if (cnf === undefined) return { x5t: undefined, jkt: undefined };
+  if (cnf === undefined) return UNBOUND_TOKEN;
   if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) throw invalidToken(INVALID, 'cnf is not an object');
   const members = Object.keys(cnf);
   const unknown = members.filter((name) => !KNOWN_METHODS.has(name));

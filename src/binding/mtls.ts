@@ -7,7 +7,7 @@
 import { base64url } from 'jose';
 import { getHeader } from '../credentials.js';
 import type { CryptoBackend } from '../crypto/types.js';
-import { invalidToken, type AuthScheme } from '../errors.js';
+import { invalidToken } from '../errors.js';
 import type { RequestLike } from '../types.js';
 
 export interface MtlsOptions {
@@ -30,7 +30,6 @@ export interface MtlsConfig {
 }
 
 export interface CertificateContext {
-  scheme: AuthScheme;
   clientCertificate?: Uint8Array | string;
   headers?: RequestLike['headers'];
 }
@@ -72,7 +71,7 @@ export function checkCertificateBinding(expected: string, context: CertificateCo
   const digest = backend.sha256(der);
   const compare = (bytes: Uint8Array) => {
     const actual = base64url.encode(bytes);
-    if (!backend.timingSafeEqual(backend.asciiBytes(actual), backend.asciiBytes(expected))) {
+    if (!backend.timingSafeEqual(backend.utf8Bytes(actual), backend.utf8Bytes(expected))) {
       throw invalidToken(UNBOUND, `the client certificate's thumbprint ${actual} is not the token's cnf x5t#S256 ${expected}`);
     }
   };

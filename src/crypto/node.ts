@@ -53,8 +53,30 @@ function importKey(jwk: JWK, alg: string): NodeKey {
   return { alg, digest, verifyKey, hmac: false, signatureLength };
 }
 
-function verify(prepared: PreparedKey, data: Uint8Array, signature: Uint8Array): boolean {
+/**
+ * The bytes of each verify are written into two buffers every call reuses, rather than into
+ * two fresh Buffers per token: the hot path then keeps touching the same memory, which the
+ * signature arithmetic right after it also needs (bench/RESULTS.md). Safe because `verify` is
+ * synchronous: nothing can interleave between the writes and `crypto.verify`. Inputs that
+ * might not fit (3 bytes per character at most in UTF-8) get their own Buffer.
+ */
+const SIGNING_INPUT_SCRATCH = Buffer.allocUnsafeSlow(16 * 1024);
+const SIGNATURE_SCRATCH = Buffer.allocUnsafeSlow(1024);
+
+function signingInputBytes(text: string): Buffer {
+  if (text.length * 3 > SIGNING_INPUT_SCRATCH.length) return Buffer.from(text, 'utf8');
+  return SIGNING_INPUT_SCRATCH.subarray(0, SIGNING_INPUT_SCRATCH.write(text, 'utf8'));
+}
+
+function signatureBytes(base64url: string): Buffer {
+  if (base64url.length > Math.floor((SIGNATURE_SCRATCH.length * 4) / 3)) return Buffer.from(base64url, 'base64url');
+  return SIGNATURE_SCRATCH.subarray(0, SIGNATURE_SCRATCH.write(base64url, 'base64url'));
+}
+
+function verify(prepared: PreparedKey, signingInput: string, signatureText: string): boolean {
   const key = prepared as NodeKey;
+  const data = signingInputBytes(signingInput);
+  const signature = signatureBytes(signatureText);
   if (key.signatureLength !== undefined && signature.length !== key.signatureLength) return false;
   if (key.hmac) {
     const expected = createHmac(key.digest as string, key.verifyKey as KeyObject).update(data).digest();
@@ -93,7 +115,8 @@ export const nodeCrypto: CryptoBackend = {
   importKey,
   verify,
   sha256: (data) => createHash('sha256').update(data).digest(),
-  asciiBytes: (text) => Buffer.from(text, 'latin1'),
+  // Not latin1: it keeps only the low byte of each character, so two strings could verify alike.
+  utf8Bytes: (text) => Buffer.from(text, 'utf8'),
   decodeBase64Url: (input) => Buffer.from(input, 'base64url'),
   decodeBase64UrlText,
   timingSafeEqual: (a, b) => a.length === b.length && nodeTimingSafeEqual(a, b),

@@ -17,11 +17,19 @@ export interface CryptoBackend {
    * when the key cannot serve `alg` (wrong type or curve, RSA under 2048 bits, bad members).
    */
   importKey(jwk: JWK, alg: string): PreparedKey | Promise<PreparedKey>;
-  /** Checks a signature; never throws for a malformed signature, answers false. */
-  verify(key: PreparedKey, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+  /**
+   * Checks a JWS signature: `signature` is the base64url segment (its alphabet already
+   * checked), over the UTF-8 bytes of `signingInput` (`header "." payload`). Text in, so the
+   * Node backend can decode into reused buffers. Never throws for a bad signature: false.
+   */
+  verify(key: PreparedKey, signingInput: string, signature: string): boolean | Promise<boolean>;
   sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
-  /** The bytes of base64url text (the JWS signing input): one byte per character. */
-  asciiBytes(text: string): Uint8Array;
+  /**
+   * The UTF-8 bytes of `text` (a JWS signing input, a hash or nonce to compare). UTF-8 is
+   * injective: a signature over these bytes covers exactly this string, so no other spelling of
+   * a segment (a non-ASCII look-alike, say) can verify in its place.
+   */
+  utf8Bytes(text: string): Uint8Array;
   /** Decodes base64url that the caller has already checked is of the base64url alphabet. */
   decodeBase64Url(input: string): Uint8Array;
   /** The same, read as UTF-8 text (a JOSE header or payload). */

@@ -48,8 +48,10 @@ async function importKey(jwk: JWK, alg: string): Promise<WebKey> {
   return { alg, key, params, signatureLength };
 }
 
-async function verify(prepared: PreparedKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+async function verify(prepared: PreparedKey, signingInput: string, signatureText: string): Promise<boolean> {
   const key = prepared as WebKey;
+  const data = utf8Encoder.encode(signingInput);
+  const signature = base64url.decode(signatureText);
   if (key.signatureLength !== undefined && signature.length !== key.signatureLength) return false;
   try {
     return await crypto.subtle.verify(key.params, key.key, signature as BufferSource, data as BufferSource);
@@ -59,7 +61,7 @@ async function verify(prepared: PreparedKey, data: Uint8Array, signature: Uint8A
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const ascii = new TextEncoder();
+const utf8Encoder = new TextEncoder();
 
 function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -72,7 +74,7 @@ export const webCrypto: CryptoBackend = {
   name: 'webcrypto',
   importKey,
   verify,
-  asciiBytes: (text) => ascii.encode(text),
+  utf8Bytes: (text) => utf8Encoder.encode(text),
   decodeBase64Url: (input) => base64url.decode(input),
   decodeBase64UrlText: (input) => utf8.decode(base64url.decode(input)),
   sha256: async (data) => new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource)),

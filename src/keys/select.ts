@@ -14,17 +14,32 @@ import type { JWK, JWTHeader } from '../types.js';
  */
 export function selectKey(keys: readonly JWK[], header: JWTHeader): JWK | undefined {
   const { kid, alg } = header;
-  const named = kid === undefined ? keys : keys.filter((key) => key.kid === kid);
-  if (kid !== undefined && named.length === 0) return undefined;
+  // Every token passes here: one pass, no arrays, for the usual answer of exactly one key.
+  let found: JWK | undefined;
+  let usableCount = 0;
+  let namedCount = 0;
+  for (const key of keys) {
+    if (kid !== undefined && key.kid !== kid) continue;
+    namedCount++;
+    if (keyMismatch(key, alg) === undefined) {
+      found = key;
+      usableCount++;
+    }
+  }
+  if (usableCount === 1) return found;
+  if (namedCount === 0 && kid !== undefined) return undefined;
+  return refuse(keys, kid, alg, usableCount);
+}
 
-  const usable = named.filter((key) => keyMismatch(key, alg) === undefined);
-  if (usable.length === 1) return usable[0];
-  if (usable.length > 1) {
+/** Why no single key fits: the lists are rebuilt here, off the path of accepted tokens. */
+function refuse(keys: readonly JWK[], kid: string | undefined, alg: string, usableCount: number): never {
+  const named = kid === undefined ? keys : keys.filter((key) => key.kid === kid);
+  if (usableCount > 1) {
     throw invalidToken(
       'The token cannot be verified.',
       kid === undefined
-        ? `the token has no kid and ${usable.length} keys could verify ${alg}: refusing to guess`
-        : `${usable.length} keys with kid "${kid}" could verify ${alg}: refusing to guess`,
+        ? `the token has no kid and ${usableCount} keys could verify ${alg}: refusing to guess`
+        : `${usableCount} keys with kid "${kid}" could verify ${alg}: refusing to guess`,
     );
   }
   if (kid === undefined) {

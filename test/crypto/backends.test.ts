@@ -112,12 +112,32 @@ describe.each(BACKENDS)('the %s backend', (_, backend) => {
     const input = 'header.payload';
     const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     const prepared = await backend.importKey(privateJwk, 'ES256');
-    expect(await backend.verify(prepared, backend.asciiBytes(input), signature)).toBe(true);
+    expect(await backend.verify(prepared, input, signature.toString('base64url'))).toBe(true);
   });
 
   it('answers false, never throws, for garbage of the right length', async () => {
     const prepared = await backend.importKey(keyFor('ES256').jwk, 'ES256');
-    expect(await backend.verify(prepared, backend.asciiBytes('a.b'), new Uint8Array(64).fill(0xff))).toBe(false);
+    expect(await backend.verify(prepared, 'a.b', b64url(new Uint8Array(64).fill(0xff)))).toBe(false);
+  });
+
+  it('verifies the UTF-8 bytes of the signing input, so no look-alike spelling verifies', async () => {
+    // Latin-1 keeps the low byte of each character: "Ł" (U+0141) would stand for "A" (0x41).
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), alg: 'ES256' };
+    const prepared = await backend.importKey(jwk, 'ES256');
+    const signature = sign('sha256', Buffer.from('eyJA.eyJB'), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    expect(await backend.verify(prepared, 'eyJA.eyJB', signature)).toBe(true);
+    expect(await backend.verify(prepared, 'eyJA.eyJ\u0141', signature)).toBe(false);
+  });
+
+  it('verifies a signing input longer than the reused buffers hold', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), alg: 'ES256' };
+    const prepared = await backend.importKey(jwk, 'ES256');
+    const input = `eyJA.${'QUJD'.repeat(6000)}`;
+    const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    expect(await backend.verify(prepared, input, signature)).toBe(true);
+    expect(await backend.verify(prepared, `${input}A`, signature)).toBe(false);
   });
 
   it('decodes base64url text and bytes', () => {
@@ -145,6 +165,6 @@ describe('the Node backend is the synchronous fast path', () => {
     const prepared = nodeCrypto.importKey(key.jwk, alg);
     expect(prepared).not.toBeInstanceOf(Promise);
     const input = token.slice(0, token.lastIndexOf('.'));
-    expect(nodeCrypto.verify(prepared as Awaited<typeof prepared>, nodeCrypto.asciiBytes(input), signatureBytes(token))).toBe(true);
+    expect(nodeCrypto.verify(prepared as Awaited<typeof prepared>, input, token.slice(token.lastIndexOf('.') + 1))).toBe(true);
   });
 });
