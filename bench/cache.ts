@@ -1,8 +1,10 @@
 /**
  * Table 2: the optional cache of verified results. A hit (one repeated token) against the raw
- * signature floor; a miss-only workload (more distinct tokens than entries, visited in order, so
- * every lookup misses and every insert evicts) against the same verifier without the cache; and
- * the heap the cache holds, which must level off at its entry count.
+ * signature floor; a miss-only workload (distinct tokens, each seen once, so every lookup misses)
+ * against the same verifier without the cache; a churn workload (each token twice in a row, so
+ * the second sighting stores it and, the cache being full, evicts another, and no lookup ever
+ * hits) against the uncached verifier on the same sequence; and the heap the cache holds, which
+ * must level off at its entry count.
  */
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { createVerifier } from '../src/index.js';
@@ -33,7 +35,10 @@ interface Row {
 
 export interface CacheResult {
   rows: Row[];
+  /** Heap at each mark, every token verified twice (so each is stored); mark 0 is the baseline. */
   memory: Array<{ tokens: number; heapBytes: number }>;
+  /** Heap over its own baseline after `memoryTokens` distinct tokens verified once each. */
+  seenOnceHeapBytes: number;
   wrong: string[];
 }
 
@@ -53,6 +58,8 @@ export async function runCache(options: CacheOptions): Promise<CacheResult> {
   };
 
   const same = <T>(value: T, count: number) => Array.from({ length: count }, () => value);
+  const twice = tokens.flatMap((token) => [token, token]);
+  const churned = createVerifier({ ...verifierOptions, resultCache: { maxEntries: options.maxEntries } });
   const contenders: Array<{ contender: Contender<any>; inputs: unknown[] }> = [
     {
       contender: { name: 'raw crypto.verify (floor)', async: false, inputs: () => [], run: ({ data, signature }) => cryptoVerify('sha256', data, publicKey, signature) },
@@ -61,6 +68,8 @@ export async function runCache(options: CacheOptions): Promise<CacheResult> {
     { contender: { name: 'hit: one repeated token', async: true, inputs: () => [], run: (t: string) => hitOnly.verify(t) }, inputs: same(repeated, options.hits) },
     { contender: { name: 'uncached, distinct tokens', async: true, inputs: () => [], run: (t: string) => uncached.verify(t) }, inputs: tokens },
     { contender: { name: 'cache on, miss-only (distinct tokens)', async: true, inputs: () => [], run: (t: string) => cached.verify(t) }, inputs: tokens },
+    { contender: { name: 'uncached, each token twice', async: true, inputs: () => [], run: (t: string) => uncached.verify(t) }, inputs: twice },
+    { contender: { name: 'cache on, churn (each token twice)', async: true, inputs: () => [], run: (t: string) => churned.verify(t) }, inputs: twice },
   ];
   const timings = new Map<string, Timing[]>(contenders.map(({ contender }) => [contender.name, []]));
   for (let round = 0; round <= options.rounds; round++) {
@@ -83,35 +92,57 @@ export async function runCache(options: CacheOptions): Promise<CacheResult> {
       ops: summarize(series('cache on, miss-only (distinct tokens)').map((t) => t.opsPerSec)),
       ratio: ratio('cache on, miss-only (distinct tokens)', 'uncached, distinct tokens'),
     },
+    { name: 'uncached, each token twice', base: '–', ops: summarize(series('uncached, each token twice').map((t) => t.opsPerSec)), ratio: summarize([]) },
+    {
+      name: 'cache on, churn (each token twice)',
+      base: 'uncached, same tokens',
+      ops: summarize(series('cache on, churn (each token twice)').map((t) => t.opsPerSec)),
+      ratio: ratio('cache on, churn (each token twice)', 'uncached, each token twice'),
+    },
   ];
-  return { rows, memory: await cacheMemory(options, wrong), wrong };
+  return { rows, ...(await cacheMemory(options, wrong)), wrong };
 }
 
 /**
- * Heap held by a cache of `maxEntries` after 1×, 3× and 10× as many distinct tokens. Each token
- * string is made fresh from bytes at verify time, as one read off a socket would be, so the
- * cache is the only thing left holding it.
+ * Heap held by a cache of `maxEntries` after 1×, 3× and 10× as many distinct tokens, each
+ * verified twice so that each is stored; then, with a fresh verifier, the heap after as many
+ * distinct tokens seen once each (which the cache does not store). Each token string is made
+ * fresh from bytes at verify time, as one read off a socket would be, so the cache is the only
+ * thing left holding it.
  */
-async function cacheMemory(options: CacheOptions, wrong: string[]): Promise<CacheResult['memory']> {
+async function cacheMemory(options: CacheOptions, wrong: string[]): Promise<Pick<CacheResult, 'memory' | 'seenOnceHeapBytes'>> {
   const key = generateKey('ES256');
   const pool = mintMany(key, options.memoryTokens).map((token) => Buffer.from(token));
-  const verifier = createVerifier({ issuer: DEFAULT_ISSUER, audience: AUDIENCE, algorithms: ['ES256'], keys: { keys: [key.jwk] }, resultCache: { maxEntries: options.maxEntries } });
+  const newVerifier = () =>
+    createVerifier({ issuer: DEFAULT_ISSUER, audience: AUDIENCE, algorithms: ['ES256'], keys: { keys: [key.jwk] }, resultCache: { maxEntries: options.maxEntries } });
+  const verifyFresh = async (verifier: ReturnType<typeof newVerifier>, index: number) => {
+    try {
+      await verifier.verify((pool[index] as Buffer).toString());
+    } catch (error) {
+      wrong.push(`cache memory: valid token refused (${(error as Error).message})`);
+    }
+  };
+
+  const verifier = newVerifier();
   // Warm the verifier (key import, JIT) with a token that stays in the cache's count.
-  await verifier.verify((pool[0] as Buffer).toString());
+  await verifyFresh(verifier, 0);
+  await verifyFresh(verifier, 0);
   const memory = [{ tokens: 0, heapBytes: settledHeap() }];
   const marks = [options.maxEntries, options.maxEntries * 3, options.memoryTokens];
   let done = 0;
   for (const mark of marks) {
     for (; done < mark; done++) {
-      try {
-        await verifier.verify((pool[done] as Buffer).toString());
-      } catch (error) {
-        wrong.push(`cache memory: valid token refused (${(error as Error).message})`);
-      }
+      await verifyFresh(verifier, done);
+      await verifyFresh(verifier, done);
     }
     memory.push({ tokens: mark, heapBytes: settledHeap() });
   }
-  return memory;
+
+  const onceOnly = newVerifier();
+  await verifyFresh(onceOnly, 0);
+  const before = settledHeap();
+  for (let index = 1; index < options.memoryTokens; index++) await verifyFresh(onceOnly, index);
+  return { memory, seenOnceHeapBytes: settledHeap() - before };
 }
 
 export function cacheTables(result: CacheResult, options: CacheOptions): Table[] {
@@ -119,19 +150,22 @@ export function cacheTables(result: CacheResult, options: CacheOptions): Table[]
   return [
     {
       title: 'Result cache — RS256, one call at a time',
-      note: `maxEntries ${options.maxEntries}; ${options.tokens} distinct tokens visited in order (every lookup misses, every insert evicts); ${options.hits} verifications of the repeated token; ${options.rounds} rounds, each interleaved in ${options.slices} slices; ratios per round.`,
+      note: `maxEntries ${options.maxEntries}; miss-only: ${options.tokens} distinct tokens visited in order, each once (every lookup misses; a token seen once is not stored); churn: the same tokens each twice in a row (the second sighting stores it and evicts another; no lookup ever hits); ${options.hits} verifications of the repeated token; ${options.rounds} rounds, each interleaved in ${options.slices} slices; ratios per round.`,
       columns: ['workload', 'ops/s', 'ratio', 'against'],
       rows: result.rows.map((row) => [row.name, fmtSummary(row.ops), fmtRatio(row.ratio), row.base]),
     },
     {
       title: 'Result cache — heap held (ES256 tokens, after full GC)',
-      note: `A verifier with resultCache { maxEntries: ${options.maxEntries} }; each token a fresh string, as if read from a request.`,
+      note: `A verifier with resultCache { maxEntries: ${options.maxEntries} }; each token a fresh string, as if read from a request, verified twice so that it is stored. Last row: a fresh verifier, each token verified once (not stored).`,
       columns: ['distinct tokens verified', 'heap over empty cache', 'per entry'],
-      rows: result.memory.slice(1).map((m) => [
-        fmt(m.tokens),
-        `${((m.heapBytes - base) / 1024 / 1024).toFixed(2)} MB`,
-        `${fmt((m.heapBytes - base) / Math.min(m.tokens, options.maxEntries))} B`,
-      ]),
+      rows: [
+        ...result.memory.slice(1).map((m) => [
+          `${fmt(m.tokens)}, twice each`,
+          `${((m.heapBytes - base) / 1024 / 1024).toFixed(2)} MB`,
+          `${fmt((m.heapBytes - base) / Math.min(m.tokens, options.maxEntries))} B`,
+        ]),
+        [`${fmt(options.memoryTokens)}, once each`, `${(result.seenOnceHeapBytes / 1024 / 1024).toFixed(2)} MB`, '–'],
+      ],
     },
   ];
 }

@@ -2,7 +2,8 @@
  * The optional cache of verified results (`resultCache`). A hit skips the signature and the
  * checks that cannot change, and nothing else: the clock is checked on every request, entries
  * are bounded in number and age, refusals are never cached, and what one caller does with its
- * result cannot change what the next caller gets.
+ * result cannot change what the next caller gets. A result is stored on its token's second
+ * sighting, so a token presented once costs no entry; from the third on, it is a hit.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeCrypto } from '../src/crypto/node.js';
@@ -39,6 +40,12 @@ function advanceCacheClock(ms: number) {
   vi.spyOn(performance, 'now').mockImplementation(() => realNow() + ms);
 }
 
+/** Verifies a token twice: the second sighting stores the result, so the next is a hit. */
+async function warm(verifier: { verify(token: string): Promise<unknown> }, token: string) {
+  await verifier.verify(token);
+  await verifier.verify(token);
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -56,30 +63,52 @@ describe('resultCache', () => {
     const { verifier, counter } = countingVerifier({ resultCache: true });
     const token = mint({ scope: 'read:messages', permissions: ['messages:read'] });
     const first = await verifier.verify(token);
-    const second = await verifier.verify(token);
-    expect(counter.signatureChecks).toBe(1);
-    expect(second).toEqual(first);
-    expect(second).toMatchObject({ subject: 'auth0|user-1', clientId: 'client-1', scopes: ['read:messages'], binding: 'bearer' });
+    await verifier.verify(token);
+    const hit = await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(2);
+    expect(hit).toEqual(first);
+    expect(hit).toMatchObject({ subject: 'auth0|user-1', clientId: 'client-1', scopes: ['read:messages'], binding: 'bearer' });
+  });
+
+  it('stores nothing for a token seen once, so distinct tokens cost no entries', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: { maxEntries: 2 } });
+    const [a, b, c] = [mint({ sub: 'a' }), mint({ sub: 'b' }), mint({ sub: 'c' })] as [string, string, string];
+    await warm(verifier, a);
+    const afterWarming = counter.signatureChecks;
+    for (const token of [b, c]) await verifier.verify(token);
+    // b and c, seen once each, took no entry, so a (stored on its second sighting) is still a hit.
+    await verifier.verify(a);
+    expect(counter.signatureChecks).toBe(afterWarming + 2);
+  });
+
+  it('stores a result on the second sighting and serves it from the third', async () => {
+    const { verifier, counter } = countingVerifier({ resultCache: true });
+    const token = mint();
+    await verifier.verify(token);
+    await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(2);
+    await verifier.verify(token);
+    await verifier.verify(token);
+    expect(counter.signatureChecks).toBe(2);
   });
 
   it('serves verifyRequest from the cache too', async () => {
     const { verifier, counter } = countingVerifier({ resultCache: { maxEntries: 10, maxAge: 60 } });
     const token = mint();
     const request = { method: 'GET', url: 'https://api.example.com/', headers: { authorization: `Bearer ${token}` } };
-    await verifier.verifyRequest(request);
-    await verifier.verifyRequest(request);
-    expect(counter.signatureChecks).toBe(1);
+    for (let i = 0; i < 3; i++) await verifier.verifyRequest(request);
+    expect(counter.signatureChecks).toBe(2);
   });
 
   it('keys entries by the whole token: another signature on the same claims is verified, and refused', async () => {
     const { verifier, counter } = countingVerifier({ resultCache: true });
     const token = mint();
-    await verifier.verify(token);
+    await warm(verifier, token);
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const forged = Buffer.from(signature, 'base64url');
     forged[0] = (forged[0] as number) ^ 0xff;
     await expectRefused(verifier.verify(`${header}.${payload}.${b64url(forged)}`), /signature does not verify/);
-    expect(counter.signatureChecks).toBe(2);
+    expect(counter.signatureChecks).toBe(3);
   });
 
   it('refuses a cached token once it has expired, checking the time on the hit', async () => {
@@ -87,10 +116,10 @@ describe('resultCache', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = mint({ iat: now, exp: now + 120 });
     setWallClock(now);
-    await verifier.verify(token);
+    await warm(verifier, token);
     setWallClock(now + 121);
     await expectRefused(verifier.verify(token), /in the past/);
-    expect(counter.signatureChecks).toBe(1);
+    expect(counter.signatureChecks).toBe(2);
   });
 
   it('refuses a cached token once it is older than maxTokenAge', async () => {
@@ -98,63 +127,63 @@ describe('resultCache', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = mint({ iat: now });
     setWallClock(now);
-    await verifier.verify(token);
+    await warm(verifier, token);
     setWallClock(now + 61);
     await expectRefused(verifier.verify(token), /maxTokenAge/);
-    expect(counter.signatureChecks).toBe(1);
+    expect(counter.signatureChecks).toBe(2);
   });
 
   it('never caches a refusal', async () => {
     const { verifier, counter } = countingVerifier({ resultCache: true });
     const wrongAudience = mint({ aud: 'https://other.example.com' });
-    await expectRefused(verifier.verify(wrongAudience));
-    await expectRefused(verifier.verify(wrongAudience));
-    expect(counter.signatureChecks).toBe(2);
+    for (let i = 0; i < 3; i++) await expectRefused(verifier.verify(wrongAudience));
+    expect(counter.signatureChecks).toBe(3);
   });
 
   it('never caches a token refused for its time', async () => {
     const { verifier, counter } = countingVerifier({ resultCache: true });
     const notYetValid = mint({ nbf: Math.floor(Date.now() / 1000) + 3600 });
-    await expectRefused(verifier.verify(notYetValid), /nbf/);
-    await expectRefused(verifier.verify(notYetValid), /nbf/);
-    expect(counter.signatureChecks).toBe(2);
+    for (let i = 0; i < 3; i++) await expectRefused(verifier.verify(notYetValid), /nbf/);
+    expect(counter.signatureChecks).toBe(3);
   });
 
   it('holds at most maxEntries results, dropping the least recently used', async () => {
     const { verifier, counter } = countingVerifier({ resultCache: { maxEntries: 2 } });
     const [a, b, c] = [mint({ sub: 'a' }), mint({ sub: 'b' }), mint({ sub: 'c' })] as [string, string, string];
-    for (const token of [a, b, c]) await verifier.verify(token);
-    expect(counter.signatureChecks).toBe(3);
+    for (const token of [a, b, c]) await warm(verifier, token);
+    expect(counter.signatureChecks).toBe(6);
     await verifier.verify(c);
     await verifier.verify(b);
-    expect(counter.signatureChecks).toBe(3);
+    expect(counter.signatureChecks).toBe(6);
     await verifier.verify(a);
-    expect(counter.signatureChecks).toBe(4);
+    expect(counter.signatureChecks).toBe(7);
   });
 
   it('trusts an entry for at most maxAge seconds, then verifies the token again', async () => {
     const { verifier, counter } = countingVerifier({ resultCache: { maxAge: 60 } });
     const token = mint();
-    await verifier.verify(token);
+    await warm(verifier, token);
     advanceCacheClock(61_000);
     await verifier.verify(token);
-    expect(counter.signatureChecks).toBe(2);
+    expect(counter.signatureChecks).toBe(3);
   });
 
   it('cannot be altered through a result handed to a caller', async () => {
     const { verifier } = countingVerifier({ resultCache: true });
     const token = mint({ scope: 'read:messages', permissions: ['messages:read'] });
-    const first = await verifier.verify(token);
-    try {
-      first.scopes.push('admin');
-      first.permissions.push('admin');
-      first.claims.sub = 'auth0|admin';
-      first.header.kid = 'other';
-    } catch {
-      // A frozen result refusing the change is as good as a copy ignoring it.
+    for (let i = 0; i < 3; i++) {
+      const result = await verifier.verify(token);
+      try {
+        result.scopes.push('admin');
+        result.permissions.push('admin');
+        result.claims.sub = 'auth0|admin';
+        result.header.kid = 'other';
+      } catch {
+        // A frozen result refusing the change is as good as a copy ignoring it.
+      }
     }
-    const second = await verifier.verify(token);
-    expect(second).toMatchObject({ scopes: ['read:messages'], permissions: ['messages:read'], claims: { sub: 'auth0|user-1' }, header: { kid: key.kid } });
+    const hit = await verifier.verify(token);
+    expect(hit).toMatchObject({ scopes: ['read:messages'], permissions: ['messages:read'], claims: { sub: 'auth0|user-1' }, header: { kid: key.kid } });
   });
 
   it.each([
