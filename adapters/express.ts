@@ -28,21 +28,35 @@ export interface AuthenticateOptions {
   onRefusal?: (error: AccessTokenError, req: Request) => void;
 }
 
-/** What `authenticate` leaves on the request for the guards that follow it. */
-const STATE = Symbol('access-token-guard.express');
-type GuardedRequest = Request & { [STATE]?: { challenge: ChallengeOptions; onRefusal: AuthenticateOptions['onRefusal'] } };
+/**
+ * What `authenticate` leaves for the guards that follow it (its `onRefusal`, and its challenge
+ * for an anonymous request), by request. Kept only when it adds something: a verified result
+ * carries its verifier's challenge itself, so with no `onRefusal` an authenticated request
+ * stores nothing. Each store costs ~2 µs in Express, whether a WeakMap entry or a property added
+ * to a request it has re-prototyped (bench/RESULTS.md).
+ */
+interface GuardState {
+  challenge: ChallengeOptions;
+  onRefusal: AuthenticateOptions['onRefusal'];
+}
+const guardStates = new WeakMap<Request, GuardState>();
 
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): RequestHandler {
   const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+  const state: GuardState = { challenge: verifier.challenge, onRefusal: options.onRefusal };
+  const keepState = options.onRefusal !== undefined;
   return (req: Request, res: Response, next: NextFunction) => {
-    (req as GuardedRequest)[STATE] = { challenge: verifier.challenge, onRefusal: options.onRefusal };
-    verifier.verifyRequest(toRequestLike(req)).then(
+    if (keepState) guardStates.set(req, state);
+    verifier.verifyRequest(new ExpressRequest(req)).then(
       (auth) => {
         req.auth = auth;
         next();
       },
       (error: unknown) => {
-        if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return next();
+        if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
+          guardStates.set(req, state);
+          return next();
+        }
         if (error instanceof AccessTokenError) {
           options.onRefusal?.(error, req);
           return refuse(res, error);
@@ -68,7 +82,7 @@ function guardMiddleware(guard: Guard): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const error = guard(req.auth);
     if (!error) return next();
-    const state = (req as GuardedRequest)[STATE];
+    const state = guardStates.get(req);
     if (state) error.challenge = state.challenge;
     state?.onRefusal?.(error, req);
     refuse(res, error);
@@ -79,15 +93,33 @@ function refuse(res: Response, error: AccessTokenError): void {
   res.status(error.status).set(error.headers).json(error.body);
 }
 
-function toRequestLike(req: Request): RequestLike {
-  return {
-    method: req.method,
-    // Scheme and host as the client addressed them (DPoP's htu), through a trusted proxy if any.
-    url: `${req.protocol}://${hostOf(req)}${req.originalUrl}`,
-    headers: nodeHeaders(req),
-    clientCertificate: peerCertificate(req),
-    body: typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined,
-  };
+/**
+ * The request as the core reads it. `url` and `clientCertificate` are getters: only a bound
+ * token, the DPoP scheme or a query token reads them, and Express's `protocol` and `host`
+ * lookups cost more than the rest of the translation together (bench/RESULTS.md), so a bearer
+ * request never pays for them. A class, because an object literal with getters is slow to make.
+ */
+class ExpressRequest implements RequestLike {
+  readonly method: string;
+  readonly headers: RequestLike['headers'];
+  readonly body: Record<string, unknown> | undefined;
+  readonly #req: Request;
+
+  constructor(req: Request) {
+    this.#req = req;
+    this.method = req.method;
+    this.headers = nodeHeaders(req);
+    this.body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined;
+  }
+
+  /** Scheme and host as the client addressed them (DPoP's htu), through a trusted proxy if any. */
+  get url(): string {
+    return `${this.#req.protocol}://${hostOf(this.#req)}${this.#req.originalUrl}`;
+  }
+
+  get clientCertificate(): Uint8Array | undefined {
+    return peerCertificate(this.#req);
+  }
 }
 
 /**

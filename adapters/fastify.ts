@@ -46,23 +46,37 @@ export interface FastifyGuardSettings {
 /** `app.register(guard, { issuer, audience })`, or `app.register(guard, { verifier })`. */
 export type FastifyGuardOptions = (VerifierOptions | { verifier: Verifier }) & FastifyGuardSettings;
 
-/** What the authenticating hook leaves on the request for the guards that follow it. */
-const STATE = Symbol('access-token-guard.fastify');
-type GuardedRequest = FastifyRequest & { [STATE]?: { challenge: ChallengeOptions; onRefusal: FastifyGuardSettings['onRefusal'] } };
+/**
+ * What `authenticate` leaves for the guards that follow it (its `onRefusal`, and its challenge
+ * for an anonymous request), by request. Kept only when it adds something: a verified result
+ * carries its verifier's challenge itself, so with no `onRefusal` an authenticated request
+ * stores nothing. A WeakMap, so the request keeps the shape Fastify gave it (only `auth`, declared
+ * with decorateRequest).
+ */
+interface GuardState {
+  challenge: ChallengeOptions;
+  onRefusal: FastifyGuardSettings['onRefusal'];
+}
+const guardStates = new WeakMap<FastifyRequest, GuardState>();
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
   const { optional = false, hook = 'onRequest', onRefusal, ...rest } = options;
   const verifier = 'verifier' in rest ? rest.verifier : createVerifier(rest as VerifierOptions);
   fastify.decorateRequest('auth', undefined);
+  const state: GuardState = { challenge: verifier.challenge, onRefusal };
+  const keepState = onRefusal !== undefined;
   fastify.addHook(hook, async (request: FastifyRequest, reply: FastifyReply) => {
     const mode = request.routeOptions.config?.auth;
     if (mode === false) return;
-    (request as GuardedRequest)[STATE] = { challenge: verifier.challenge, onRefusal };
+    if (keepState) guardStates.set(request, state);
     try {
-      request.auth = await verifier.verifyRequest(toRequestLike(request));
+      request.auth = await verifier.verifyRequest(new FastifyRequestLike(request));
     } catch (error) {
       const anonymous = error instanceof AccessTokenError && error.code === 'missing_credentials';
-      if (anonymous && (mode === undefined ? optional : mode === 'optional')) return;
+      if (anonymous && (mode === undefined ? optional : mode === 'optional')) {
+        guardStates.set(request, state);
+        return;
+      }
       if (!(error instanceof AccessTokenError)) throw error;
       onRefusal?.(error, request);
       return refuse(reply, error);
@@ -87,7 +101,7 @@ function guardHook(check: Guard): preHandlerAsyncHookHandler {
   return async function (request, reply) {
     const error = check(request.auth);
     if (!error) return;
-    const state = (request as GuardedRequest)[STATE];
+    const state = guardStates.get(request);
     if (state) error.challenge = state.challenge;
     state?.onRefusal?.(error, request);
     return refuse(reply, error);
@@ -98,15 +112,32 @@ function refuse(reply: FastifyReply, error: AccessTokenError): FastifyReply {
   return reply.code(error.status).headers(error.headers).send(error.body);
 }
 
-function toRequestLike(request: FastifyRequest): RequestLike {
-  return {
-    method: request.method,
-    // request.protocol and request.host honour Fastify's own `trustProxy` setting.
-    url: `${request.protocol}://${request.host}${request.url}`,
-    headers: nodeHeaders(request.raw),
-    clientCertificate: peerCertificate(request.raw),
-    body: typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : undefined,
-  };
+/**
+ * The request as the core reads it. `url` and `clientCertificate` are getters: only a bound
+ * token, the DPoP scheme or a query token reads them. A class, because an object literal with
+ * getters is slow to make.
+ */
+class FastifyRequestLike implements RequestLike {
+  readonly method: string;
+  readonly headers: RequestLike['headers'];
+  readonly body: Record<string, unknown> | undefined;
+  readonly #request: FastifyRequest;
+
+  constructor(request: FastifyRequest) {
+    this.#request = request;
+    this.method = request.method;
+    this.headers = nodeHeaders(request.raw);
+    this.body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : undefined;
+  }
+
+  /** request.protocol and request.host honour Fastify's own `trustProxy` setting. */
+  get url(): string {
+    return `${this.#request.protocol}://${this.#request.host}${this.#request.url}`;
+  }
+
+  get clientCertificate(): Uint8Array | undefined {
+    return peerCertificate(this.#request.raw);
+  }
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';

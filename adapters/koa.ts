@@ -32,19 +32,34 @@ export interface AuthenticateOptions {
   onRefusal?: (error: AccessTokenError, ctx: ParameterizedContext<AuthState>) => void;
 }
 
-/** What `authenticate` leaves on the context for the guards that follow it. */
-const STATE = Symbol('access-token-guard.koa');
-type Context = ParameterizedContext<AuthState> & { [STATE]?: { challenge: ChallengeOptions; onRefusal: AuthenticateOptions['onRefusal'] } };
+type Context = ParameterizedContext<AuthState>;
+
+/**
+ * What `authenticate` leaves for the guards that follow it (its `onRefusal`, and its challenge
+ * for an anonymous request), by context. Kept only when it adds something: a verified result
+ * carries its verifier's challenge itself, so with no `onRefusal` an authenticated request
+ * stores nothing.
+ */
+interface GuardState {
+  challenge: ChallengeOptions;
+  onRefusal: AuthenticateOptions['onRefusal'];
+}
+const guardStates = new WeakMap<Context, GuardState>();
 
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): Middleware<AuthState> {
   const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+  const state: GuardState = { challenge: verifier.challenge, onRefusal: options.onRefusal };
+  const keepState = options.onRefusal !== undefined;
   return async (ctx: Context, next) => {
-    ctx[STATE] = { challenge: verifier.challenge, onRefusal: options.onRefusal };
+    if (keepState) guardStates.set(ctx, state);
     let auth: AuthResult;
     try {
-      auth = await verifier.verifyRequest(toRequestLike(ctx));
+      auth = await verifier.verifyRequest(new KoaRequest(ctx));
     } catch (error) {
-      if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return next();
+      if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
+        guardStates.set(ctx, state);
+        return next();
+      }
       if (!(error instanceof AccessTokenError)) throw error;
       options.onRefusal?.(error, ctx);
       return refuse(ctx, error);
@@ -67,7 +82,7 @@ function guardMiddleware(guard: Guard): Middleware<AuthState> {
   return (ctx: Context, next) => {
     const error = guard(ctx.state.auth);
     if (!error) return next();
-    const state = ctx[STATE];
+    const state = guardStates.get(ctx);
     if (state) error.challenge = state.challenge;
     state?.onRefusal?.(error, ctx);
     refuse(ctx, error);
@@ -80,17 +95,34 @@ function refuse(ctx: Context, error: AccessTokenError): void {
   ctx.body = error.body;
 }
 
-function toRequestLike(ctx: Context): RequestLike {
-  const body = (ctx.request as { body?: unknown }).body;
-  return {
-    method: ctx.method,
-    // ctx.href honours Koa's own `app.proxy` setting for X-Forwarded-Proto and -Host.
-    url: ctx.href,
-    headers: nodeHeaders(ctx.req),
-    clientCertificate: peerCertificate(ctx.req),
+/**
+ * The request as the core reads it. `url` and `clientCertificate` are getters: only a bound
+ * token, the DPoP scheme or a query token reads them. A class, because an object literal with
+ * getters is slow to make.
+ */
+class KoaRequest implements RequestLike {
+  readonly method: string;
+  readonly headers: RequestLike['headers'];
+  readonly body: Record<string, unknown> | undefined;
+  readonly #ctx: Context;
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+    this.method = ctx.method;
+    this.headers = nodeHeaders(ctx.req);
     // Set by a body parser (koa-bodyparser, @koa/bodyparser) mounted before `authenticate`.
-    body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined,
-  };
+    const body = (ctx.request as { body?: unknown }).body;
+    this.body = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+  }
+
+  /** ctx.href honours Koa's own `app.proxy` setting for X-Forwarded-Proto and -Host. */
+  get url(): string {
+    return this.#ctx.href;
+  }
+
+  get clientCertificate(): Uint8Array | undefined {
+    return peerCertificate(this.#ctx.req);
+  }
 }
 
 function isVerifier(value: Verifier | VerifierOptions): value is Verifier {

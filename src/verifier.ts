@@ -4,7 +4,7 @@
  * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
  * adapter), never here.
  */
-import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingOptions } from './binding/index.js';
+import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingOptions, type BindingRequest } from './binding/index.js';
 import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
@@ -102,8 +102,11 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     };
   }
 
-  async function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
-    const scheme: AuthScheme = context.scheme ?? 'Bearer';
+  /**
+   * Everything after the credentials: `request` is read only by the sender-constraint step,
+   * for a bound token or the DPoP scheme (see `BindingRequest`).
+   */
+  async function run(token: string, scheme: AuthScheme, dpopProof: string | undefined, request: BindingRequest): Promise<AuthResult> {
     try {
       // The bound holds for every caller of verify(), not only for tokens taken from a request.
       if (typeof token !== 'string') throw invalidToken('The access token is invalid.', 'the token is not a string');
@@ -120,11 +123,16 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
         // A cached result skips only what cannot change; the clock and the caller still count.
         checkTimes(verified.claims, claimRules, nowInSeconds());
       }
-      const bound = bindSender(verified.claims, scheme, token, context);
+      const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
       return new Result(verified, typeof bound === 'string' ? bound : await bound);
     } catch (error) {
       throw finish(error, scheme, challenge);
     }
+  }
+
+  function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
+    const given: VerifyContext = context ?? {};
+    return run(token, given.scheme ?? 'Bearer', given.dpopProof, given);
   }
 
   async function verifyRequest(request: RequestLike): Promise<AuthResult> {
@@ -134,14 +142,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     } catch (error) {
       throw finish(error, undefined, challenge);
     }
-    return verify(credentials.token, {
-      scheme: credentials.scheme,
-      method: request.method,
-      url: request.url,
-      dpopProof: credentials.dpopProof,
-      clientCertificate: request.clientCertificate,
-      headers: request.headers,
-    });
+    return run(credentials.token, credentials.scheme, credentials.dpopProof, request);
   }
 
   return { verify, verifyRequest, challenge };

@@ -5,7 +5,7 @@
  */
 import { invalidToken, type AuthScheme } from '../errors.js';
 import type { CryptoBackend } from '../crypto/types.js';
-import type { Binding, JWTClaims, VerifyContext } from '../types.js';
+import type { Binding, JWTClaims, RequestLike } from '../types.js';
 import { checkDpopBinding, validateDpopOptions, type DpopConfig, type DpopOptions } from './dpop.js';
 import { checkCertificateBinding, isThumbprint, validateMtlsOptions, type MtlsConfig, type MtlsOptions } from './mtls.js';
 
@@ -17,10 +17,28 @@ export interface BindingOptions {
 }
 
 /**
- * Checks the sender constraint of a verified token. `token` is the compact token as presented
- * (for the DPoP `ath`); `context` is the caller's request context, read only for bound tokens.
+ * The request as the binding step reads it: a `RequestLike` or a `VerifyContext`. Read only for
+ * a bound token or the DPoP scheme, so an adapter may compute `url` and `clientCertificate`
+ * lazily (getters) and a bearer request never pays for them.
  */
-export type SenderConstraintStep = (claims: JWTClaims, scheme: AuthScheme, token: string, context: VerifyContext) => Binding | Promise<Binding>;
+export interface BindingRequest {
+  method?: string;
+  url?: string;
+  headers?: RequestLike['headers'];
+  clientCertificate?: Uint8Array | string;
+}
+
+/**
+ * Checks the sender constraint of a verified token. `token` is the compact token as presented
+ * (for the DPoP `ath`), `dpopProof` the DPoP header's value.
+ */
+export type SenderConstraintStep = (
+  claims: JWTClaims,
+  scheme: AuthScheme,
+  token: string,
+  dpopProof: string | undefined,
+  request: BindingRequest,
+) => Binding | Promise<Binding>;
 
 /** The confirmation methods a token carries (RFC 7800 `cnf`), each already checked for shape. */
 interface Confirmation {
@@ -37,7 +55,7 @@ export function createSenderConstraintStep(options: BindingOptions, backend: Cry
   const mtls = validateMtlsOptions(options.mtls);
   const dpop = validateDpopOptions(options.dpop, backend);
 
-  return (claims, scheme, token, context) => {
+  return (claims, scheme, token, dpopProof, context) => {
     const cnf = readConfirmation(claims);
     checkScheme(cnf, scheme, dpop);
     if (cnf.x5t === undefined && mtls?.required) {
@@ -49,7 +67,7 @@ export function createSenderConstraintStep(options: BindingOptions, backend: Cry
 
     const certificateChecked = cnf.x5t !== undefined ? checkCertificateBinding(cnf.x5t, context, mtls as MtlsConfig, backend) : undefined;
     if (scheme === 'DPoP') {
-      const request = { proof: context.dpopProof, method: context.method, url: context.url, token };
+      const request = { proof: dpopProof, method: context.method, url: context.url, token };
       return Promise.resolve(certificateChecked)
         .then(() => checkDpopBinding(cnf.jkt, request, dpop as DpopConfig, backend))
         .then((): Binding => 'dpop');
