@@ -9,7 +9,7 @@ import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } 
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
 import type { RequestLike } from '../src/types.js';
-import { nodeHeaders, peerCertificate } from './node-request.js';
+import { nodeHeaders, peerCertificate, verifyNow } from './node-request.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -45,25 +45,37 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
   const state: GuardState = { challenge: verifier.challenge, onRefusal: options.onRefusal };
   const keepState = options.onRefusal !== undefined;
+
+  function accept(auth: AuthResult, req: Request, next: NextFunction): void {
+    req.auth = auth;
+    next();
+  }
+
+  function reject(error: unknown, req: Request, res: Response, next: NextFunction): void {
+    if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
+      guardStates.set(req, state);
+      return next();
+    }
+    if (!(error instanceof AccessTokenError)) return next(error);
+    options.onRefusal?.(error, req);
+    refuse(res, error);
+  }
+
   return (req: Request, res: Response, next: NextFunction) => {
     if (keepState) guardStates.set(req, state);
-    verifier.verifyRequest(new ExpressRequest(req)).then(
-      (auth) => {
-        req.auth = auth;
-        next();
-      },
-      (error: unknown) => {
-        if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
-          guardStates.set(req, state);
-          return next();
-        }
-        if (error instanceof AccessTokenError) {
-          options.onRefusal?.(error, req);
-          return refuse(res, error);
-        }
-        next(error);
-      },
-    )
+    let outcome: AuthResult | Promise<AuthResult>;
+    try {
+      outcome = verifyNow(verifier, new ExpressRequest(req));
+    } catch (error) {
+      return reject(error, req, res, next);
+    }
+    // Usually the result itself: the request goes on in this tick, as after a synchronous check.
+    if (!(outcome instanceof Promise)) return accept(outcome, req, next);
+    outcome
+      .then(
+        (auth) => accept(auth, req, next),
+        (error: unknown) => reject(error, req, res, next),
+      )
       // A failure while answering (a throwing onRefusal, a header Node refuses) must reach
       // Express, never become an unhandled rejection that leaves the request hanging.
       .catch(next);

@@ -5,12 +5,12 @@
  * `status` (503) and `headers` (`Retry-After`) are used by Koa's default error handler, and, having
  * no `expose`, its detailed message stays in the log while the client reads "Service Unavailable".
  */
-import type { Middleware, ParameterizedContext } from 'koa';
+import type { Middleware, Next, ParameterizedContext } from 'koa';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
 import type { RequestLike } from '../src/types.js';
-import { nodeHeaders, peerCertificate } from './node-request.js';
+import { nodeHeaders, peerCertificate, verifyNow } from './node-request.js';
 
 /** The state these middleware read and write; `Koa<AuthState>` or `Router<AuthState>` types it. */
 export interface AuthState {
@@ -50,23 +50,39 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
   const state: GuardState = { challenge: verifier.challenge, onRefusal: options.onRefusal };
   const keepState = options.onRefusal !== undefined;
-  return async (ctx: Context, next) => {
-    if (keepState) guardStates.set(ctx, state);
-    let auth: AuthResult;
-    try {
-      auth = await verifier.verifyRequest(new KoaRequest(ctx));
-    } catch (error) {
-      if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
-        guardStates.set(ctx, state);
-        return next();
-      }
-      if (!(error instanceof AccessTokenError)) throw error;
-      options.onRefusal?.(error, ctx);
-      return refuse(ctx, error);
+
+  function reject(error: unknown, ctx: Context, next: Next): Promise<void> | void {
+    if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
+      guardStates.set(ctx, state);
+      return next();
     }
-    // `next()` stays outside the try: errors from downstream are not ours to translate.
-    ctx.state.auth = auth;
-    return next();
+    if (!(error instanceof AccessTokenError)) throw error;
+    options.onRefusal?.(error, ctx);
+    refuse(ctx, error);
+  }
+
+  // Not async: with the result at hand (the usual case) `next()` runs in this tick, as after a
+  // synchronous check. Errors from downstream are not ours to translate: `next()` is never
+  // inside the try.
+  return (ctx: Context, next: Next) => {
+    if (keepState) guardStates.set(ctx, state);
+    let outcome: AuthResult | Promise<AuthResult>;
+    try {
+      outcome = verifyNow(verifier, new KoaRequest(ctx));
+    } catch (error) {
+      return reject(error, ctx, next);
+    }
+    if (!(outcome instanceof Promise)) {
+      ctx.state.auth = outcome;
+      return next();
+    }
+    return outcome.then(
+      (auth) => {
+        ctx.state.auth = auth;
+        return next();
+      },
+      (error: unknown) => reject(error, ctx, next),
+    );
   };
 }
 

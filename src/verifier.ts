@@ -47,6 +47,17 @@ export interface VerifierOptions extends DecryptionOptions, BindingOptions {
   resultCache?: boolean | ResultCacheOptions;
 }
 
+/**
+ * The adapters' entry: `verifyRequest` without the promise when none is needed, so a framework
+ * can continue in the same tick, as a hand-written synchronous check would (each promise hop
+ * costs several µs inside a busy server, bench/RESULTS.md). It throws a `GuardError`, or returns
+ * the result or a promise of it. Kept on the `verifyRequest` function itself, so a wrapper that
+ * replaces `verifyRequest` is always called through its own function, never around it.
+ */
+export const VERIFY_NOW = Symbol('access-token-guard.verifyNow');
+
+export type VerifyNow = (request: RequestLike) => AuthResult | Promise<AuthResult>;
+
 export interface Verifier {
   /** Verifies a token; resolves with the result or rejects with a `GuardError`. */
   verify(token: string, context?: VerifyContext): Promise<AuthResult>;
@@ -103,49 +114,84 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   }
 
   /**
-   * Everything after the credentials: `request` is read only by the sender-constraint step,
+   * Everything after the credentials, synchronously whenever nothing has to be awaited: it
+   * returns the result or throws a `GuardError`, and only a JWE, a key still being fetched or a
+   * DPoP proof makes it return a promise. `request` is read only by the sender-constraint step,
    * for a bound token or the DPoP scheme (see `BindingRequest`).
    */
-  async function run(token: string, scheme: AuthScheme, dpopProof: string | undefined, request: BindingRequest): Promise<AuthResult> {
+  function verifyNow(token: string, scheme: AuthScheme, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     try {
       // The bound holds for every caller of verify(), not only for tokens taken from a request.
       if (typeof token !== 'string') throw invalidToken('The access token is invalid.', 'the token is not a string');
       if (token.length > credentialRules.maxTokenLength) {
         throw invalidToken('The access token is invalid.', `the token is ${token.length} characters, over maxTokenLength ${credentialRules.maxTokenLength}`);
       }
-      let verified = cache?.get(token);
-      if (verified === undefined) {
-        const pending = verifyToken(token);
-        verified = pending instanceof Promise ? await pending : pending;
-        checkTimes(verified.claims, claimRules, nowInSeconds());
-        cache?.set(token, verified);
-      } else {
+      const cached = cache?.get(token);
+      if (cached !== undefined) {
         // A cached result skips only what cannot change; the clock and the caller still count.
-        checkTimes(verified.claims, claimRules, nowInSeconds());
+        checkTimes(cached.claims, claimRules, nowInSeconds());
+        return bind(cached, scheme, token, dpopProof, request);
       }
-      const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
-      return new Result(verified, typeof bound === 'string' ? bound : await bound);
+      const pending = verifyToken(token);
+      if (pending instanceof Promise) {
+        return pending.then((verified) => accept(verified, scheme, token, dpopProof, request)).catch((error: unknown) => {
+          throw finish(error, scheme, challenge);
+        });
+      }
+      return accept(pending, scheme, token, dpopProof, request);
     } catch (error) {
       throw finish(error, scheme, challenge);
     }
   }
 
-  function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
-    const given: VerifyContext = context ?? {};
-    return run(token, given.scheme ?? 'Bearer', given.dpopProof, given);
+  /** A freshly verified token: the clock, then the cache, then the caller. */
+  function accept(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest) {
+    checkTimes(verified.claims, claimRules, nowInSeconds());
+    cache?.set(token, verified);
+    return bind(verified, scheme, token, dpopProof, request);
   }
 
-  async function verifyRequest(request: RequestLike): Promise<AuthResult> {
+  function bind(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
+    const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
+    if (typeof bound === 'string') return new Result(verified, bound);
+    return bound.then(
+      (binding) => new Result(verified, binding),
+      (error: unknown) => {
+        throw finish(error, scheme, challenge);
+      },
+    );
+  }
+
+  function verifyRequestNow(request: RequestLike): AuthResult | Promise<AuthResult> {
     let credentials;
     try {
       credentials = extractCredentials(request, credentialRules);
     } catch (error) {
       throw finish(error, undefined, challenge);
     }
-    return run(credentials.token, credentials.scheme, credentials.dpopProof, request);
+    return verifyNow(credentials.token, credentials.scheme, credentials.dpopProof, request);
   }
 
+  function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
+    const given: VerifyContext = context ?? {};
+    return settled(() => verifyNow(token, given.scheme ?? 'Bearer', given.dpopProof, given));
+  }
+
+  function verifyRequest(request: RequestLike): Promise<AuthResult> {
+    return settled(() => verifyRequestNow(request));
+  }
+
+  Object.defineProperty(verifyRequest, VERIFY_NOW, { value: verifyRequestNow });
   return { verify, verifyRequest, challenge };
+}
+
+/** The promise of an outcome that may be immediate, thrown, or itself a promise. */
+function settled<T>(attempt: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(attempt());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What the Node adapters share (adapters/node-request.ts): every host on Node's `http` refuses a
  * request that repeats the Authorization or DPoP header, instead of judging its first value,
- * which is all Node keeps in `req.headers`.
+ * which is all Node keeps in `req.headers`; and every one verifies through `verifyNow`, which
+ * answers without a promise when none is needed.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,9 @@ import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
 import { createVerifier, type Verifier } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 import { rawGet } from '../helpers/http.js';
+import { mint, verifierFor } from '../helpers/tokens.js';
+import { verifyNow } from '../../adapters/node-request.js';
+import { AccessTokenError } from '../../src/errors.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;
@@ -73,5 +77,37 @@ describe.each(hosts)('%s', (_name, start) => {
     const { status, body } = await rawGet(port, '/me', { authorization: [`Bearer ${await issuer.mint(AUDIENCE)}`, 'Bearer forged.token.value'] });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_request');
+  });
+});
+
+describe('verifyNow, the entry the Node adapters verify with', () => {
+  const request = (authorization: string) => ({ method: 'GET', url: 'http://api.example.com/', headers: { authorization } });
+
+  it('answers with the result itself when nothing had to be awaited, so the request goes on in the same tick', () => {
+    const outcome = verifyNow(verifierFor(), request(`Bearer ${mint()}`));
+    expect(outcome).not.toBeInstanceOf(Promise);
+    expect(outcome).toMatchObject({ subject: 'auth0|user-1', binding: 'bearer' });
+  });
+
+  it('throws the refusal itself, as the same typed error verifyRequest rejects with', async () => {
+    const verifier = verifierFor();
+    const expired = request(`Bearer ${mint({ exp: Math.floor(Date.now() / 1000) - 60 })}`);
+    let thrown: unknown;
+    try {
+      verifyNow(verifier, expired);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AccessTokenError);
+    const rejected = await verifier.verifyRequest(expired).catch((error: unknown) => error);
+    expect(thrown).toMatchObject({ code: (rejected as AccessTokenError).code, reason: (rejected as AccessTokenError).reason, status: 401 });
+  });
+
+  it('goes through a wrapper that replaces verifyRequest, never around it', async () => {
+    const real = verifierFor();
+    const seen: string[] = [];
+    const wrapped: Verifier = { ...real, verifyRequest: (incoming) => (seen.push(incoming.method), real.verifyRequest(incoming)) };
+    await expect(verifyNow(wrapped, request(`Bearer ${mint()}`))).resolves.toMatchObject({ binding: 'bearer' });
+    expect(seen).toEqual(['GET']);
   });
 });
