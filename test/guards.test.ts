@@ -62,6 +62,18 @@ describe('checkScopes', () => {
       'Bearer realm="messages", error="insufficient_scope", error_description="The access token lacks the scope this resource requires.", scope="read:messages"',
     );
   });
+
+  it('keeps each verifier\'s realm apart when one process has several verifiers', async () => {
+    const [orders, billing] = [await authWith('', [], 'orders'), await authWith('', [], 'billing')];
+    expect(checkScopes(orders, ['read:orders'])?.wwwAuthenticate).toMatch(/^Bearer realm="orders", /);
+    expect(checkScopes(billing, ['read:billing'])?.wwwAuthenticate).toMatch(/^Bearer realm="billing", /);
+  });
+
+  it('does not show the challenge settings among the result\'s own properties', async () => {
+    const result = await authWith('read:messages', [], 'messages');
+    expect(Object.getOwnPropertySymbols(result)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(result))).toMatchObject({ scopes: ['read:messages'] });
+  });
 });
 
 describe('checkPermissions', () => {

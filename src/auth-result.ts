@@ -1,0 +1,44 @@
+/**
+ * The object `verify` resolves with: the `AuthResult` fields, and, read through the `CHALLENGE`
+ * symbol, the challenge settings of the verifier that made it, which the guards render their
+ * refusals with. A class: cheaper to make than an object literal given a hidden property, and
+ * one class for every verifier, so every result has the same shape and the code reading results
+ * stays fast in a process with several verifiers (a class per verifier made a cached hit 8×
+ * slower there, bench/RESULTS.md).
+ */
+import type { ChallengeOptions } from './errors.js';
+import { CHALLENGE } from './guards.js';
+import type { VerifiedToken } from './result-cache.js';
+import type { AuthResult as AuthResultFields, Binding } from './types.js';
+
+export class AuthResult implements AuthResultFields {
+  token: string;
+  header: AuthResultFields['header'];
+  claims: AuthResultFields['claims'];
+  subject: string | undefined;
+  clientId: string | undefined;
+  scopes: string[];
+  permissions: string[];
+  dialect: AuthResultFields['dialect'];
+  binding: Binding;
+  encrypted: boolean;
+  readonly #challenge: ChallengeOptions;
+
+  constructor(verified: VerifiedToken, binding: Binding, challenge: ChallengeOptions) {
+    this.token = verified.token;
+    this.header = verified.header;
+    this.claims = verified.claims;
+    this.subject = verified.claims.sub;
+    this.clientId = verified.clientId;
+    this.scopes = verified.scopes;
+    this.permissions = verified.permissions;
+    this.dialect = verified.dialect;
+    this.binding = binding;
+    this.encrypted = verified.encrypted;
+    this.#challenge = challenge;
+  }
+
+  get [CHALLENGE](): ChallengeOptions {
+    return this.#challenge;
+  }
+}
