@@ -8,8 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import type { RequestLike } from '../src/types.js';
-import { nodeHeaders, peerCertificate, verifyNow } from './node-request.js';
+import { NodeRequest, verifyNow } from './node-request.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -105,32 +104,18 @@ function refuse(res: Response, error: AccessTokenError): void {
   res.status(error.status).set(error.headers).json(error.body);
 }
 
-/**
- * The request as the core reads it. `url` and `clientCertificate` are getters: only a bound
- * token, the DPoP scheme or a query token reads them, and Express's `protocol` and `host`
- * lookups cost more than the rest of the translation together (bench/RESULTS.md), so a bearer
- * request never pays for them. A class, because an object literal with getters is slow to make.
- */
-class ExpressRequest implements RequestLike {
-  readonly method: string;
-  readonly headers: RequestLike['headers'];
-  readonly body: Record<string, unknown> | undefined;
+/** Express's request as the core reads it (see `NodeRequest`). */
+class ExpressRequest extends NodeRequest {
   readonly #req: Request;
 
   constructor(req: Request) {
+    super(req.method, req, req.body);
     this.#req = req;
-    this.method = req.method;
-    this.headers = nodeHeaders(req);
-    this.body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : undefined;
   }
 
   /** Scheme and host as the client addressed them (DPoP's htu), through a trusted proxy if any. */
   get url(): string {
     return `${this.#req.protocol}://${hostOf(this.#req)}${this.#req.originalUrl}`;
-  }
-
-  get clientCertificate(): Uint8Array | undefined {
-    return peerCertificate(this.#req);
   }
 }
 

@@ -14,8 +14,7 @@ import { fastifyPlugin } from 'fastify-plugin';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import type { RequestLike } from '../src/types.js';
-import { nodeHeaders, peerCertificate, verifyNow } from './node-request.js';
+import { NodeRequest, verifyNow } from './node-request.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -136,31 +135,18 @@ function refuse(reply: FastifyReply, error: AccessTokenError): FastifyReply {
   return reply.code(error.status).headers(error.headers).send(error.body);
 }
 
-/**
- * The request as the core reads it. `url` and `clientCertificate` are getters: only a bound
- * token, the DPoP scheme or a query token reads them. A class, because an object literal with
- * getters is slow to make.
- */
-class FastifyRequestLike implements RequestLike {
-  readonly method: string;
-  readonly headers: RequestLike['headers'];
-  readonly body: Record<string, unknown> | undefined;
+/** Fastify's request as the core reads it (see `NodeRequest`). */
+class FastifyRequestLike extends NodeRequest {
   readonly #request: FastifyRequest;
 
   constructor(request: FastifyRequest) {
+    super(request.method, request.raw, request.body);
     this.#request = request;
-    this.method = request.method;
-    this.headers = nodeHeaders(request.raw);
-    this.body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : undefined;
   }
 
   /** request.protocol and request.host honour Fastify's own `trustProxy` setting. */
   get url(): string {
     return `${this.#request.protocol}://${this.#request.host}${this.#request.url}`;
-  }
-
-  get clientCertificate(): Uint8Array | undefined {
-    return peerCertificate(this.#request.raw);
   }
 }
 

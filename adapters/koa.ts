@@ -9,8 +9,7 @@ import type { Middleware, Next, ParameterizedContext } from 'koa';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import type { RequestLike } from '../src/types.js';
-import { nodeHeaders, peerCertificate, verifyNow } from './node-request.js';
+import { NodeRequest, verifyNow } from './node-request.js';
 
 /** The state these middleware read and write; `Koa<AuthState>` or `Router<AuthState>` types it. */
 export interface AuthState {
@@ -112,32 +111,20 @@ function refuse(ctx: Context, error: AccessTokenError): void {
 }
 
 /**
- * The request as the core reads it. `url` and `clientCertificate` are getters: only a bound
- * token, the DPoP scheme or a query token reads them. A class, because an object literal with
- * getters is slow to make.
+ * Koa's request as the core reads it (see `NodeRequest`). The body is set by a body parser
+ * (koa-bodyparser, @koa/bodyparser) mounted before `authenticate`.
  */
-class KoaRequest implements RequestLike {
-  readonly method: string;
-  readonly headers: RequestLike['headers'];
-  readonly body: Record<string, unknown> | undefined;
+class KoaRequest extends NodeRequest {
   readonly #ctx: Context;
 
   constructor(ctx: Context) {
+    super(ctx.method, ctx.req, (ctx.request as { body?: unknown }).body);
     this.#ctx = ctx;
-    this.method = ctx.method;
-    this.headers = nodeHeaders(ctx.req);
-    // Set by a body parser (koa-bodyparser, @koa/bodyparser) mounted before `authenticate`.
-    const body = (ctx.request as { body?: unknown }).body;
-    this.body = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
   }
 
   /** ctx.href honours Koa's own `app.proxy` setting for X-Forwarded-Proto and -Host. */
   get url(): string {
     return this.#ctx.href;
-  }
-
-  get clientCertificate(): Uint8Array | undefined {
-    return peerCertificate(this.#ctx.req);
   }
 }
 

@@ -21,7 +21,7 @@ export function verifyNow(verifier: Verifier, request: RequestLike): AuthResult 
  * repeated DPoP headers with ", "): the core must see every value to refuse a repeat. A scan of
  * `rawHeaders` (no allocation) finds repeats; only then is a copy of the headers made.
  */
-export function nodeHeaders(req: IncomingMessage): RequestLike['headers'] {
+function nodeHeaders(req: IncomingMessage): RequestLike['headers'] {
   const raw = req.rawHeaders;
   let authorization = 0;
   let dpop = 0;
@@ -37,8 +37,36 @@ export function nodeHeaders(req: IncomingMessage): RequestLike['headers'] {
   return { ...req.headers, ...repeated };
 }
 
+/**
+ * The request as the core reads it, for a host on Node's `http`. Each framework supplies `url`
+ * (its own proxy settings decide scheme and host); it and `clientCertificate` are getters, read
+ * only for a bound token, the DPoP scheme or a query token, so a bearer request never pays for
+ * them (Express's `protocol` and `host` lookups alone cost ~10 µs, bench/RESULTS.md). A class,
+ * because an object literal with getters is slow to make.
+ */
+export abstract class NodeRequest implements RequestLike {
+  readonly method: string;
+  readonly headers: RequestLike['headers'];
+  /** Form fields, when a body parser ran before the adapter. */
+  readonly body: Record<string, unknown> | undefined;
+  readonly #raw: IncomingMessage;
+
+  constructor(method: string, raw: IncomingMessage, body: unknown) {
+    this.method = method;
+    this.headers = nodeHeaders(raw);
+    this.body = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+    this.#raw = raw;
+  }
+
+  abstract get url(): string;
+
+  get clientCertificate(): Uint8Array | undefined {
+    return peerCertificate(this.#raw);
+  }
+}
+
 /** The DER of the client's certificate when TLS ended in this process and one was presented. */
-export function peerCertificate(req: IncomingMessage): Uint8Array | undefined {
+function peerCertificate(req: IncomingMessage): Uint8Array | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   if (!socket.encrypted) return undefined;
   const raw = socket.getPeerCertificate?.()?.raw;
