@@ -71,6 +71,20 @@ describe('fastify: authentication', () => {
     expect(none.headers['www-authenticate']).toBe('Bearer realm="api"');
   });
 
+  it('authenticates in preValidation when asked, reading a token from the parsed body', async () => {
+    const instance = await app(async (app) => {
+      await app.register(guard, { ...options, hook: 'preValidation', tokenLocations: ['header', 'body'] });
+      app.post('/messages', async (request) => ({ sub: request.auth?.subject }));
+    });
+    const token = await issuer.mint(AUDIENCE);
+    const accepted = await instance.inject({ method: 'POST', url: '/messages', payload: { access_token: token } });
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json()).toEqual({ sub: 'auth0|demo-user' });
+    const refused = await instance.inject({ method: 'POST', url: '/messages', payload: { access_token: await issuer.mint('https://other.example.com/') } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ error: 'invalid_token' });
+  });
+
   it('route opt-out: config.auth false skips authentication; "optional" admits anonymous requests only', async () => {
     const instance = await app(async (app) => {
       await app.register(guard, options);
