@@ -41,23 +41,23 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-const hosts: Array<[string, () => Promise<number>]> = [
-  ['express', async () => {
+const hosts: Array<[string, (using?: Verifier) => Promise<number>]> = [
+  ['express', async (using = verifier) => {
     const app = express();
-    app.get('/me', expressAuthenticate(verifier), (req, res) => void res.json({ sub: req.auth?.subject }));
+    app.get('/me', expressAuthenticate(using), (req, res) => void res.json({ sub: req.auth?.subject }));
     return listen(createServer(app));
   }],
-  ['fastify', async () => {
+  ['fastify', async (using = verifier) => {
     const app = Fastify();
-    await app.register(fastifyGuard, { verifier });
+    await app.register(fastifyGuard, { verifier: using });
     app.get('/me', async (request) => ({ sub: request.auth?.subject }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     servers.push(() => app.close());
     return (app.server.address() as AddressInfo).port;
   }],
-  ['koa', async () => {
+  ['koa', async (using = verifier) => {
     const app = new Koa();
-    app.use(koaAuthenticate(verifier));
+    app.use(koaAuthenticate(using));
     app.use((ctx) => void (ctx.body = { sub: ctx.state.auth?.subject }));
     return listen(createServer(app.callback()));
   }],
@@ -77,6 +77,23 @@ describe.each(hosts)('%s', (_name, start) => {
     const { status, body } = await rawGet(port, '/me', { authorization: [`Bearer ${await issuer.mint(AUDIENCE)}`, 'Bearer forged.token.value'] });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_request');
+  });
+
+  it('hands the core the URL the client addressed, read only when needed (here: a query token)', async () => {
+    const queryVerifier = createVerifier({
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      keys: { keys: issuer.published.map((key) => key.publicJwk) },
+      tokenLocations: ['query'],
+    });
+    const urls: string[] = [];
+    const recording: Verifier = { ...queryVerifier, verifyRequest: (request) => (urls.push(request.url), queryVerifier.verifyRequest(request)) };
+    const port = await start(recording);
+    const { status, body } = await rawGet(port, `/me?access_token=${await issuer.mint(AUDIENCE)}`, {});
+    expect(status).toBe(200);
+    expect(body.sub).toBe('auth0|demo-user');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/me\\?access_token=`));
   });
 });
 
