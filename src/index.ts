@@ -33,4 +33,4 @@ export type { DpopOptions } from './binding/dpop.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
 export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';
-export { keyThumbprint, type ThumbprintInput } from './thumbprint.js';
+export { keyThumbprint, type ThumbprintInput } from './jwe/thumbprint.js';

@@ -8,7 +8,7 @@ import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingOption
 import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
-import { createDecryptStep, type DecryptionOptions } from './decrypt.js';
+import { createDecryptStep, type DecryptionOptions } from './jwe/decrypt.js';
 import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';

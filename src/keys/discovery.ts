@@ -6,14 +6,8 @@
  */
 import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
-import {
-  CachedDocument,
-  createRemoteJwks,
-  resolveJwksOptions,
-  type Loaded,
-  type RemoteJwks,
-  type ResolvedJwksOptions,
-} from './remote-jwks.js';
+import { CachedDocument, resolveJwksOptions, type Loaded, type ResolvedJwksOptions } from './cached-document.js';
+import { createRemoteJwks, type RemoteJwks } from './remote-jwks.js';
 
 export interface DiscoveredJwks extends KeySource {
   readonly issuer: string;

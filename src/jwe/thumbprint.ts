@@ -17,7 +17,7 @@
 import { base64url, calculateJwkThumbprint, exportJWK, importX509 } from 'jose';
 import type { KeyObjectLike } from './decryption-keys.js';
 import { readPem, readRsaKey, toPem } from './rsa-pem.js';
-import type { JWK } from './types.js';
+import type { JWK } from '../types.js';
 
 /** A PEM (private or public key, or certificate), a Node KeyObject, or a JWK (public or private). */
 export type ThumbprintInput = string | KeyObjectLike | JWK;

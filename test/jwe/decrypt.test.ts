@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactEncrypt, SignJWT, base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDecryptStep, isCompactJwe } from '../src/decrypt.js';
-import { MAX_DECRYPTION_KEYS, prepareDecryptionKeys } from '../src/decryption-keys.js';
-import { AccessTokenError } from '../src/errors.js';
-import { createVerifier, keyThumbprint, type VerifierOptions } from '../src/index.js';
-import { createVerifier as createWebVerifier } from '../adapters/web.js';
+import { createDecryptStep, isCompactJwe } from '../../src/jwe/decrypt.js';
+import { MAX_DECRYPTION_KEYS, prepareDecryptionKeys } from '../../src/jwe/decryption-keys.js';
+import { AccessTokenError } from '../../src/errors.js';
+import { createVerifier, keyThumbprint, type VerifierOptions } from '../../src/index.js';
+import { createVerifier as createWebVerifier } from '../../adapters/web.js';
 
 const ISSUER = 'https://issuer.example.com/';
 const API = 'https://api.example.com';

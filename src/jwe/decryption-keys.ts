@@ -6,7 +6,7 @@
  */
 import { base64url, importJWK, importPKCS8, type CryptoKey } from 'jose';
 import { readPem, readRsaKey, toPem } from './rsa-pem.js';
-import type { JWK } from './types.js';
+import type { JWK } from '../types.js';
 
 /** A Node `KeyObject`, described by shape so the core never imports `node:crypto`. */
 export interface KeyObjectLike {

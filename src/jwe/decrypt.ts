@@ -12,7 +12,7 @@
  */
 import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
 import { prepareDecryptionKeys, type DecryptionKey, type DecryptionKeyInput } from './decryption-keys.js';
-import { invalidToken } from './errors.js';
+import { invalidToken } from '../errors.js';
 
 export type { DecryptionKeyInput, KeyObjectLike, NamedDecryptionKey } from './decryption-keys.js';
 
