@@ -47,7 +47,10 @@ export interface FastifyGuardSettings extends HostAuthenticateOptions<FastifyReq
 export type FastifyGuardOptions = (VerifierOptions | { verifier: Verifier }) & FastifyGuardSettings;
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
-  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, ...rest } = options;
+  // Fastify hands a plugin its own register options too (`prefix`, `logLevel`, `logSerializers`):
+  // they are Fastify's, not the verifier's, which refuses names it does not know.
+  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, prefix, logLevel, logSerializers, ...rest } =
+    options as FastifyGuardOptions & { prefix?: unknown; logLevel?: unknown; logSerializers?: unknown };
   const verifier = verifierFrom('verifier' in rest ? rest.verifier : (rest as VerifierOptions));
   // One authenticator per route mode: `config.auth` may make a route stricter or looser than the plugin.
   const required = createHostAuthenticator<FastifyRequest>(verifier, { optional: false, onRefusal });
