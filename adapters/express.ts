@@ -5,7 +5,7 @@
  * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { claimGuard, permissionGuard, scopeGuard, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions } from '../src/guards.js';
 import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
@@ -64,9 +64,15 @@ export function requirePermissions(permissions: string | string[], options?: Gua
   return guardMiddleware(permissionGuard(permissions, options));
 }
 
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): RequestHandler {
-  return guardMiddleware(claimGuard(predicate, description));
+/**
+ * 403 unless the token's claims meet the requirement: `requireClaim(name, value | predicate,
+ * description?)` (a claim that is an array must contain the value), or `requireClaim(predicate,
+ * description)` over all claims. `description` is what the client reads.
+ */
+export function requireClaim(name: string, expected: ClaimRequirement, description?: string): RequestHandler;
+export function requireClaim(predicate: ClaimsPredicate, description: string): RequestHandler;
+export function requireClaim(first: string | ClaimsPredicate, second: ClaimRequirement | string, description?: string): RequestHandler {
+  return guardMiddleware(claimGuard(first, second, description));
 }
 
 function guardMiddleware(guard: Guard): RequestHandler {
@@ -109,5 +115,5 @@ function hostOf(req: Request): string {
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { ClaimPredicate, ClaimRequirement, ClaimsPredicate, GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

@@ -11,7 +11,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { claimGuard, permissionGuard, scopeGuard, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions } from '../src/guards.js';
 import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
@@ -95,9 +95,15 @@ export function requirePermissions(permissions: string | string[], options?: Gua
   return guardHook(permissionGuard(permissions, options));
 }
 
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): preHandlerAsyncHookHandler {
-  return guardHook(claimGuard(predicate, description));
+/**
+ * 403 unless the token's claims meet the requirement: `requireClaim(name, value | predicate,
+ * description?)` (a claim that is an array must contain the value), or `requireClaim(predicate,
+ * description)` over all claims. `description` is what the client reads.
+ */
+export function requireClaim(name: string, expected: ClaimRequirement, description?: string): preHandlerAsyncHookHandler;
+export function requireClaim(predicate: ClaimsPredicate, description: string): preHandlerAsyncHookHandler;
+export function requireClaim(first: string | ClaimsPredicate, second: ClaimRequirement | string, description?: string): preHandlerAsyncHookHandler {
+  return guardHook(claimGuard(first, second, description));
 }
 
 function guardHook(guard: Guard): preHandlerAsyncHookHandler {
@@ -128,5 +134,5 @@ class FastifyRequestLike extends NodeRequest {
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { ClaimPredicate, ClaimRequirement, ClaimsPredicate, GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

@@ -10,7 +10,7 @@
  */
 import { webCrypto } from '../src/crypto/web.js';
 import type { AccessTokenError, ErrorResponse, GuardError } from '../src/errors.js';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { claimGuard, permissionGuard, scopeGuard, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions } from '../src/guards.js';
 import type { Outcome } from '../src/outcome.js';
 import type { AuthResult } from '../src/types.js';
 import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from '../src/verifier.js';
@@ -61,13 +61,33 @@ export function requirePermissions(permissions: string | string[], options?: Web
   return guardFunction(permissionGuard(permissions, options), options?.onRefusal);
 }
 
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+/**
+ * 403 unless the token's claims meet the requirement: `requireClaim(name, value | predicate,
+ * description?, options?)` (a claim that is an array must contain the value), or
+ * `requireClaim(predicate, description, options?)` over all claims. `description` is what the
+ * client reads.
+ */
 export function requireClaim(
-  predicate: (claims: AuthResult['claims']) => boolean,
+  name: string,
+  expected: ClaimRequirement,
+  description?: string,
+  options?: Pick<WebGuardOptions, 'onRefusal'>,
+): (auth: AuthResult | undefined) => Response | undefined;
+export function requireClaim(
+  predicate: ClaimsPredicate,
   description: string,
   options?: Pick<WebGuardOptions, 'onRefusal'>,
+): (auth: AuthResult | undefined) => Response | undefined;
+export function requireClaim(
+  first: string | ClaimsPredicate,
+  second: ClaimRequirement | string,
+  third?: string | Pick<WebGuardOptions, 'onRefusal'>,
+  fourth?: Pick<WebGuardOptions, 'onRefusal'>,
 ): (auth: AuthResult | undefined) => Response | undefined {
-  return guardFunction(claimGuard(predicate, description), options?.onRefusal);
+  // The predicate form takes its options third; the named form fourth.
+  const description = typeof third === 'string' ? third : undefined;
+  const options = typeof third === 'object' ? third : fourth;
+  return guardFunction(claimGuard(first, second, description), options?.onRefusal);
 }
 
 function guardFunction(guard: Guard, onRefusal: WebGuardOptions['onRefusal']): (auth: AuthResult | undefined) => Response | undefined {
@@ -93,7 +113,7 @@ export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { AuthResult } from '../src/types.js';
 export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';
-export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from '../src/guards.js';
+export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type ClaimPredicate, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions, type Match } from '../src/guards.js';
 export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';

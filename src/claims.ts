@@ -23,10 +23,10 @@ export function parseClaims(json: string): JWTClaims {
   try {
     claims = JSON.parse(json);
   } catch {
-    throw invalidToken(INVALID, 'the payload is not JSON');
+    throw invalidToken(INVALID, 'the payload is not JSON', { reasonCode: 'malformed_token' });
   }
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
-    throw invalidToken(INVALID, 'the payload is not a JSON object');
+    throw invalidToken(INVALID, 'the payload is not a JSON object', { reasonCode: 'malformed_token' });
   }
   return claims as JWTClaims;
 }
@@ -54,11 +54,13 @@ export function checkClaimTypes(claims: JWTClaims): void {
 
 export function checkIssuer(claims: JWTClaims, issuer: string): void {
   if (claims.iss !== issuer) {
+    const slash = claims.iss !== undefined && slashHint(claims.iss, issuer) !== '';
     throw invalidToken(
       INVALID,
       claims.iss === undefined
         ? 'the token has no iss'
         : `iss is "${claims.iss}", expected "${issuer}"${slashHint(claims.iss, issuer)}`,
+      { reasonCode: slash ? 'issuer_trailing_slash' : 'issuer_mismatch' },
     );
   }
 }
@@ -68,9 +70,11 @@ export function checkAudience(claims: JWTClaims, audiences: readonly string[]): 
   if (typeof aud === 'string' ? audiences.includes(aud) : aud?.some((value) => audiences.includes(value))) return;
   const shown = aud === undefined ? 'the token has no aud' : `aud is ${JSON.stringify(aud)}`;
   const hint = typeof aud === 'string' ? audiences.map((expected) => slashHint(aud, expected)).join('') : '';
+  const idToken = idTokenHint(claims);
   throw invalidToken(
     'The access token is not meant for this API.',
-    `${shown}, expected ${audiences.length === 1 ? `"${audiences[0]}"` : `one of ${JSON.stringify(audiences)}`}${hint}${idTokenHint(claims)}`,
+    `${shown}, expected ${audiences.length === 1 ? `"${audiences[0]}"` : `one of ${JSON.stringify(audiences)}`}${hint}${idToken}`,
+    { reasonCode: idToken !== '' ? 'looks_like_id_token' : hint !== '' ? 'audience_trailing_slash' : 'audience_mismatch' },
   );
 }
 
@@ -78,20 +82,20 @@ export function checkAudience(claims: JWTClaims, audiences: readonly string[]): 
 export function checkTimes(claims: JWTClaims, rules: ClaimRules, now: number): void {
   const { exp, nbf, iat } = claims;
   const tolerance = rules.clockTolerance;
-  if (exp === undefined) throw invalidToken(INVALID, 'the token has no exp');
+  if (exp === undefined) throw invalidToken(INVALID, 'the token has no exp', { reasonCode: 'missing_exp' });
   if (now >= exp + tolerance) {
-    throw invalidToken('The access token expired.', `exp ${exp} is ${Math.round(now - exp)} s in the past`);
+    throw invalidToken('The access token expired.', `exp ${exp} is ${Math.round(now - exp)} s in the past`, { reasonCode: 'expired' });
   }
   if (nbf !== undefined && now + tolerance < nbf) {
-    throw invalidToken('The access token is not yet valid.', `nbf ${nbf} is ${Math.round(nbf - now)} s in the future`);
+    throw invalidToken('The access token is not yet valid.', `nbf ${nbf} is ${Math.round(nbf - now)} s in the future`, { reasonCode: 'not_yet_valid' });
   }
   if (iat !== undefined && now + tolerance < iat) {
-    throw invalidToken(INVALID, `iat ${iat} is ${Math.round(iat - now)} s in the future`);
+    throw invalidToken(INVALID, `iat ${iat} is ${Math.round(iat - now)} s in the future`, { reasonCode: 'issued_in_future' });
   }
   if (rules.maxTokenAge !== undefined) {
-    if (iat === undefined) throw invalidToken(INVALID, 'the token has no iat and maxTokenAge is set');
+    if (iat === undefined) throw invalidToken(INVALID, 'the token has no iat and maxTokenAge is set', { reasonCode: 'missing_required_claim' });
     if (now - iat > rules.maxTokenAge + tolerance) {
-      throw invalidToken('The access token is too old.', `iat ${iat} is older than maxTokenAge ${rules.maxTokenAge} s`);
+      throw invalidToken('The access token is too old.', `iat ${iat} is older than maxTokenAge ${rules.maxTokenAge} s`, { reasonCode: 'token_too_old' });
     }
   }
 }
@@ -101,7 +105,7 @@ export function nowInSeconds(): number {
 }
 
 function wrongType(name: string, expected: string): never {
-  throw invalidToken(INVALID, `${name} must be ${expected}`);
+  throw invalidToken(INVALID, `${name} must be ${expected}`, { reasonCode: 'claim_type_invalid' });
 }
 
 function isOptionalString(value: unknown): boolean {

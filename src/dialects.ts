@@ -42,6 +42,7 @@ function auth0(claims: JWTClaims): DialectResult {
       claims.client_id !== undefined
         ? 'the token has no azp but has client_id: the API issues RFC 9068 tokens while the verifier expects dialect "auth0"; set dialect to "rfc9068" or "any"'
         : 'the token has no azp, which the Auth0 token profile (dialect "auth0") requires',
+      { reasonCode: claims.client_id !== undefined ? 'dialect_mismatch' : 'missing_required_claim' },
     );
   }
   return { dialect: 'auth0', clientId: claims.azp, scopes: splitScope(claims.scope), permissions: claims.permissions ?? [] };
@@ -53,11 +54,12 @@ function rfc9068(header: JWTHeader, claims: JWTClaims): DialectResult {
       'The access token is invalid.',
       `the header typ is ${header.typ === undefined ? 'missing' : `"${String(header.typ)}"`}, RFC 9068 requires "at+jwt"` +
         (claims.azp !== undefined ? ': the API issues Auth0-profile tokens while the verifier expects dialect "rfc9068"; set dialect to "auth0" or "any"' : ''),
+      { reasonCode: 'dialect_mismatch' },
     );
   }
   const missing = RFC9068_REQUIRED.filter((name) => claims[name] === undefined);
   if (missing.length > 0) {
-    throw invalidToken('The access token is invalid.', `RFC 9068 requires ${missing.join(', ')}, which the token lacks`);
+    throw invalidToken('The access token is invalid.', `RFC 9068 requires ${missing.join(', ')}, which the token lacks`, { reasonCode: 'missing_required_claim' });
   }
   return { dialect: 'rfc9068', clientId: claims.client_id, scopes: splitScope(claims.scope), permissions: claims.permissions ?? [] };
 }

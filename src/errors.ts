@@ -6,7 +6,12 @@
  * handler that prints `message` leaks nothing; `reason` is the detailed account for logs and may
  * name URLs or claims. Errors are immutable: the verifier that raises one builds it complete, with
  * its challenge settings (`withContext` makes a completed copy, never a patched original).
+ * `reasonCode` names the reason in a stable, machine-readable way (src/reason-codes.ts), given
+ * when the error is made.
  */
+import type { ReasonCode } from './reason-codes.js';
+
+export type { ReasonCode } from './reason-codes.js';
 
 /** RFC 6750 §3.1 and RFC 9449 §7.1 codes, plus `missing_credentials` (no error code on the wire). */
 export type ErrorCode =
@@ -35,12 +40,15 @@ export abstract class GuardError extends Error {
   abstract readonly code: string;
   readonly description: string;
   readonly reason: string;
+  /** Why, as a stable code for metrics and alerts (src/reason-codes.ts); never sent to the client. */
+  readonly reasonCode: ReasonCode;
 
-  constructor(description: string, reason: string, options?: { cause?: unknown }) {
-    super(description, options);
+  constructor(description: string, reason: string, options: { cause?: unknown; reasonCode: ReasonCode }) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.description = description;
     this.reason = reason;
+    this.reasonCode = options.reasonCode;
   }
 
   /** The same as `status`, for hosts and error handlers that read `statusCode` (Fastify). */
@@ -82,8 +90,20 @@ export interface AccessTokenErrorInit {
   dpopNonce?: string;
   /** The realm and schemes of the verifier that refused; default: `Bearer`, no realm. */
   challenge?: ChallengeOptions;
+  /** The stable code for this reason; default: the one `DEFAULT_REASON_CODE` gives for `code`. */
+  reasonCode?: ReasonCode;
   cause?: unknown;
 }
+
+/** The reason code of an error made without one: the least precise code for its error code. */
+const DEFAULT_REASON_CODE: Record<ErrorCode, ReasonCode> = {
+  invalid_request: 'malformed_request',
+  invalid_token: 'invalid_token',
+  insufficient_scope: 'missing_scope',
+  invalid_dpop_proof: 'dpop_proof_invalid',
+  use_dpop_nonce: 'dpop_nonce_required',
+  missing_credentials: 'missing_credentials',
+};
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
@@ -105,7 +125,7 @@ export class AccessTokenError extends GuardError {
   readonly challenge: ChallengeOptions;
 
   constructor(code: ErrorCode, description: string, reason: string = description, init: AccessTokenErrorInit = {}) {
-    super(description, reason, init.cause === undefined ? undefined : { cause: init.cause });
+    super(description, reason, { cause: init.cause, reasonCode: init.reasonCode ?? DEFAULT_REASON_CODE[code] });
     this.code = code;
     this.status = STATUS[code];
     this.scope = init.scope;
@@ -124,6 +144,19 @@ export class AccessTokenError extends GuardError {
       scheme: this.scheme ?? scheme,
       dpopNonce: this.dpopNonce,
       challenge,
+      reasonCode: this.reasonCode,
+      cause: this.cause,
+    });
+  }
+
+  /** This refusal with a fuller log `reason` (a diagnosis); everything the client sees is kept. */
+  withReason(reason: string, reasonCode: ReasonCode = this.reasonCode): AccessTokenError {
+    return new AccessTokenError(this.code, this.description, reason, {
+      scope: this.scope,
+      scheme: this.scheme,
+      dpopNonce: this.dpopNonce,
+      challenge: this.challenge,
+      reasonCode,
       cause: this.cause,
     });
   }
@@ -162,13 +195,35 @@ export class KeysUnavailableError extends GuardError {
   /** Seconds until the key source may try again. */
   readonly retryAfter: number;
 
-  constructor(reason: string, retryAfter: number, options?: { cause?: unknown }) {
-    super('The service cannot verify access tokens right now; try again later.', reason, options);
+  constructor(reason: string, retryAfter: number, options?: { cause?: unknown; reasonCode?: ReasonCode }) {
+    super('The service cannot verify access tokens right now; try again later.', reason, {
+      cause: options?.cause,
+      reasonCode: options?.reasonCode ?? 'keys_unavailable',
+    });
     this.retryAfter = Math.max(1, Math.ceil(retryAfter));
   }
 
   get headers(): Record<string, string> {
     return { 'Retry-After': String(this.retryAfter) };
+  }
+}
+
+/**
+ * The verifier is configured in a way that can never work, found only once the issuer answered
+ * (discovery's metadata names an issuer that differs from `issuer` by a trailing slash). A 500
+ * without `Retry-After`: retrying cannot help, and a 503 would have clients retry forever.
+ * `verifier.ready()` rejects with it, so an app can refuse to start.
+ */
+export class ConfigurationError extends GuardError {
+  readonly status = 500;
+  readonly code = 'server_error';
+
+  constructor(reason: string, reasonCode: ReasonCode, options?: { cause?: unknown }) {
+    super('The service cannot verify access tokens.', reason, { cause: options?.cause, reasonCode });
+  }
+
+  get headers(): Record<string, string> {
+    return {};
   }
 }
 

@@ -8,6 +8,9 @@
  */
 import { CHALLENGE } from './auth-result.js';
 import { AccessTokenError, type ChallengeOptions } from './errors.js';
+import { GUARD_REFUSED, type VerifierHooks } from './hooks.js';
+import { quote } from './quote.js';
+import type { ReasonCode } from './reason-codes.js';
 import type { Anonymous, Refused } from './outcome.js';
 import type { AuthResult } from './types.js';
 
@@ -30,9 +33,53 @@ export function checkPermissions(auth: AuthResult, required: string | readonly s
   return checkValues(auth, auth.permissions, 'permission', requiredList(required), options);
 }
 
-/** A guard for any other claim: `predicate` decides; `description` is what the client reads. */
-export function checkClaim(auth: AuthResult, predicate: (claims: AuthResult['claims']) => boolean, description: string): AccessTokenError | undefined {
-  return predicate(auth.claims) ? undefined : refusal(auth, description, `claim check failed: ${description}`, []);
+/** Decides on the claims as a whole (the first form of `checkClaim`). */
+export type ClaimsPredicate = (claims: AuthResult['claims']) => boolean;
+/** Decides on one claim's value (undefined when absent), with every claim at hand. */
+export type ClaimPredicate = (value: unknown, claims: AuthResult['claims']) => boolean;
+/** What a named claim must be: a value (a claim that is an array must contain it), or a predicate. */
+export type ClaimRequirement = string | number | boolean | ClaimPredicate;
+
+/** The client-facing text of a named-claim refusal, when none is given: names nothing from the token. */
+const CLAIM_DESCRIPTION = 'The access token lacks a claim value this resource requires.';
+
+/**
+ * A guard for any other claim, in two forms:
+ * - `checkClaim(auth, predicate, description)`: `predicate(claims)` decides;
+ * - `checkClaim(auth, name, expected, description?)`: the claim `name` must equal `expected` (or,
+ *   when the claim is an array, contain it), or `expected(value, claims)` must hold.
+ * `description` is what the client reads; the log reason names the claim and what it held.
+ */
+export function checkClaim(auth: AuthResult, predicate: ClaimsPredicate, description: string): AccessTokenError | undefined;
+export function checkClaim(auth: AuthResult, name: string, expected: ClaimRequirement, description?: string): AccessTokenError | undefined;
+export function checkClaim(auth: AuthResult, first: ClaimsPredicate | string, second: ClaimRequirement | string | undefined, third?: string): AccessTokenError | undefined {
+  return claimCheck(first, second, third)(auth);
+}
+
+/** The prepared form of both `checkClaim` forms; the arguments are checked here, once. */
+function claimCheck(first: ClaimsPredicate | string, second: ClaimRequirement | string | undefined, third: string | undefined): (auth: AuthResult) => AccessTokenError | undefined {
+  if (typeof first === 'function') {
+    const description = second;
+    if (typeof description !== 'string' || description === '') throw new TypeError('a claim guard needs a predicate and a non-empty description');
+    return (auth) => (first(auth.claims) ? undefined : refusal(auth, description, `claim check failed: ${description}`, [], 'claim_mismatch'));
+  }
+  if (typeof first !== 'string' || first === '') throw new TypeError('a claim guard needs a claim name (or a predicate) first');
+  const name = first;
+  const expected = second;
+  if (!['string', 'number', 'boolean', 'function'].includes(typeof expected)) {
+    throw new TypeError(`a claim guard for ${JSON.stringify(name)} needs the value it must have (string, number, boolean) or a predicate`);
+  }
+  if (third !== undefined && (typeof third !== 'string' || third === '')) throw new TypeError('a claim guard description must be a non-empty string');
+  const description = third ?? CLAIM_DESCRIPTION;
+  const wanted = typeof expected === 'function' ? "fails the route's check" : `must be ${JSON.stringify(expected)}`;
+  return (auth) => {
+    const value = auth.claims[name];
+    const ok =
+      typeof expected === 'function' ? (expected as ClaimPredicate)(value, auth.claims) : Array.isArray(value) ? value.includes(expected) : value === expected;
+    if (ok) return undefined;
+    const held = value === undefined ? 'the token has no such claim' : `it is ${quote(value)}`;
+    return refusal(auth, description, `claim ${JSON.stringify(name)} ${wanted}; ${held}`, [], 'claim_mismatch');
+  };
 }
 
 /** Normalises what a guard is configured with, once, when the guard is built. */
@@ -55,15 +102,21 @@ function checkValues(
   if (ok) return undefined;
   const missing = needed.filter((value) => !granted.includes(value));
   const description = `The access token lacks the ${kind}${needed.length > 1 ? 's' : ''} this resource requires.`;
+  // A token without the claim at all is a setting of the issuer, not a grant that is missing.
+  if (kind === 'permission' && auth.claims.permissions === undefined) {
+    const reason = `the token has no permissions claim at all (route needs [${needed.join(', ')}]): on Auth0, enable RBAC and "Add Permissions in the Access Token" in the API's settings`;
+    return refusal(auth, description, reason, needed, 'no_permissions_claim');
+  }
   const reason = `${match === 'any' ? 'none of' : 'missing'} ${kind}s [${(match === 'any' ? needed : missing).join(', ')}]; the token has [${granted.join(', ')}]`;
-  return refusal(auth, description, reason, needed);
+  return refusal(auth, description, reason, needed, kind === 'scope' ? 'missing_scope' : 'missing_permission');
 }
 
-function refusal(auth: AuthResult, description: string, reason: string, scope: readonly string[]): AccessTokenError {
+function refusal(auth: AuthResult, description: string, reason: string, scope: readonly string[], reasonCode: ReasonCode): AccessTokenError {
   return new AccessTokenError('insufficient_scope', description, reason, {
     scope,
     scheme: auth.binding === 'dpop' ? 'DPoP' : 'Bearer',
     challenge: (auth as WithChallenge)[CHALLENGE],
+    reasonCode,
   });
 }
 
@@ -87,25 +140,31 @@ export function permissionGuard(required: string | readonly string[], options: G
   return prepared((auth) => checkValues(auth, auth.permissions, 'permission', needed, options));
 }
 
-/** Builds a claim guard once per route (see `checkClaim`). */
-export function claimGuard(predicate: (claims: AuthResult['claims']) => boolean, description: string): Guard {
-  if (typeof predicate !== 'function' || typeof description !== 'string' || description === '') {
-    throw new TypeError('a claim guard needs a predicate and a non-empty description');
-  }
-  return prepared((auth) => checkClaim(auth, predicate, description));
+/** Builds a claim guard once per route, in either form of `checkClaim`. */
+export function claimGuard(predicate: ClaimsPredicate, description: string): Guard;
+export function claimGuard(name: string, expected: ClaimRequirement, description?: string): Guard;
+/** Either form, for adapters that pass their own overloaded arguments on. */
+export function claimGuard(first: ClaimsPredicate | string, second: ClaimRequirement | string, description?: string): Guard;
+export function claimGuard(first: ClaimsPredicate | string, second: ClaimRequirement | string | undefined, third?: string): Guard {
+  return prepared(claimCheck(first, second, third));
 }
 
 function prepared(check: (auth: AuthResult) => AccessTokenError | undefined): Guard {
   return (auth) => {
     const error = auth === undefined || isAnonymous(auth) ? unauthenticated(auth?.challenge) : check(auth);
-    return error && { kind: 'refused', error, response: error.response };
+    if (error === undefined) return undefined;
+    (error.challenge as Reporting)[GUARD_REFUSED]?.({ error, code: error.code, reasonCode: error.reasonCode, status: error.status, durationMs: undefined });
+    return { kind: 'refused', error, response: error.response };
   };
 }
+
+/** A verifier's challenge settings with its `refused` hook, when it has one (see `GUARD_REFUSED`). */
+type Reporting = ChallengeOptions & { [GUARD_REFUSED]?: VerifierHooks['refused'] };
 
 function isAnonymous(value: AuthResult | Anonymous): value is Anonymous {
   return (value as Anonymous).kind === 'anonymous';
 }
 
 function unauthenticated(challenge: ChallengeOptions | undefined): AccessTokenError {
-  return new AccessTokenError('missing_credentials', 'The request has no access token.', 'a guard ran on a request that was not authenticated', { challenge });
+  return new AccessTokenError('missing_credentials', 'The request has no access token.', 'a guard ran on a request that was not authenticated', { challenge, reasonCode: 'not_authenticated' });
 }

@@ -14,10 +14,11 @@ export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Ver
 
 export type { Verifier, VerifierOptions } from './verifier.js';
 export { isVerifier } from './verifier.js';
-export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
+export { AccessTokenError, ConfigurationError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
+export { REASON_CODES, isReasonCode, reasonHint, type ReasonCode, type ReasonCodeInfo } from './reason-codes.js';
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
 export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
-export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
+export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type ClaimPredicate, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions, type Match } from './guards.js';
 export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from './host.js';
 export type {
   AuthResult,

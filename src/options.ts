@@ -9,14 +9,22 @@ import type { ReplayStore } from './binding/replay-store.js';
 import type { TokenLocation } from './credentials.js';
 import type { DecryptionKeyInput } from './jwe/decryption-keys.js';
 import type { StaticKeys } from './keys/static.js';
+import type { VerifierHooks } from './hooks.js';
 import type { Dialect } from './types.js';
 
 export interface VerifierOptions {
   /**
    * The issuer, compared to the token's `iss` exactly. Auth0: `https://YOUR_DOMAIN/`, with the
-   * trailing slash.
+   * trailing slash. Required unless `domain` is given (and never with it).
    */
-  issuer: string;
+  issuer?: string;
+  /**
+   * Auth0 shorthand: the tenant's domain (`tenant.eu.auth0.com`, or a custom domain), from which
+   * the issuer is derived as `https://<domain>/`, trailing slash included. A host name only: no
+   * scheme, path or port.
+   * @default none: `issuer` is required
+   */
+  domain?: string;
   /** The API identifier(s), compared to `aud` exactly: a trailing slash matters. */
   audience: string | string[];
   /**
@@ -40,8 +48,9 @@ export interface VerifierOptions {
    */
   dialect?: Dialect;
   /**
-   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
-   * @default 0
+   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`: real clocks drift, and a token
+   * minted a second "in the future" by the issuer's clock is no attack. Set 0 to be strict.
+   * @default 5
    */
   clockTolerance?: number;
   /** Refuse tokens whose `iat` is older than this many seconds. @default no limit */
@@ -55,10 +64,32 @@ export interface VerifierOptions {
    */
   tokenLocations?: TokenLocation[];
   /**
+   * A header whose whole value is the access token (no scheme), for clients that cannot send
+   * `Authorization` (e.g. `x-access-token`). Read only when set, besides `Authorization`: a
+   * request with a token in both is refused (two tokens).
+   * @default none
+   */
+  tokenHeader?: string;
+  /**
+   * A cookie whose value is the access token (browser apps behind a backend-for-frontend). Read
+   * only when set; a cookie sent twice, or beside another token, is refused. Cookies are sent by
+   * browsers on cross-site requests too: protect state-changing routes against CSRF (SameSite).
+   * @default none
+   */
+  tokenCookie?: string;
+  /**
    * Longest token accepted, in characters, before any work.
    * @default 16384
    */
   maxTokenLength?: number;
+  /**
+   * Functions called as things happen, for logs and metrics: `verified`, `refused`,
+   * `unavailable`, `keysFetched`, `keysFetchFailed`, `resultCacheHit`, `resultCacheMiss`
+   * (src/hooks.ts). A hook that throws is caught (reported once with `console.warn`) and never
+   * changes a decision; unset hooks cost nothing.
+   * @default none
+   */
+  hooks?: VerifierHooks;
   /** Key source tuning for `jwksUri` and discovery. */
   jwks?: JwksOptions;
   /**
@@ -170,16 +201,17 @@ export interface DpopOptions {
  * The names `createVerifier` knows, by the object they belong to. A key is typed against its
  * interface, so a renamed option cannot be forgotten here.
  */
-const KNOWN: { [Section in 'verifier' | 'jwks' | 'resultCache' | 'mtls' | 'dpop']: readonly string[] } = {
+const KNOWN: { [Section in 'verifier' | 'jwks' | 'resultCache' | 'mtls' | 'dpop' | 'hooks']: readonly string[] } = {
   verifier: names<VerifierOptions>()([
-    'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'clockTolerance', 'maxTokenAge', 'realm',
-    'tokenLocations', 'maxTokenLength', 'jwks', 'resultCache', 'decryptionKeys', 'keyManagementAlgorithms',
-    'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop',
+    'issuer', 'domain', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'clockTolerance', 'maxTokenAge', 'realm',
+    'tokenLocations', 'tokenHeader', 'tokenCookie', 'maxTokenLength', 'hooks', 'jwks', 'resultCache', 'decryptionKeys',
+    'keyManagementAlgorithms', 'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop',
   ]),
   jwks: names<JwksOptions>()(['cacheMaxAge', 'cooldown', 'timeout', 'maxResponseBytes', 'maxStale', 'fetch']),
   resultCache: names<ResultCacheOptions>()(['maxEntries', 'maxAge']),
   mtls: names<MtlsOptions>()(['required', 'certificateHeader']),
   dpop: names<DpopOptions>()(['required', 'algorithms', 'iatWindow', 'nonce', 'replayStore']),
+  hooks: names<VerifierHooks>()(['verified', 'refused', 'unavailable', 'keysFetched', 'keysFetchFailed', 'resultCacheHit', 'resultCacheMiss']),
 };
 
 /** Lists every key of `T`, checked by the compiler both ways (none missing, none extra). */
@@ -193,7 +225,7 @@ function names<T>() {
  */
 export function refuseUnknownOptions(options: object): void {
   checkNames(options, KNOWN.verifier, '');
-  for (const section of ['jwks', 'resultCache', 'mtls', 'dpop'] as const) {
+  for (const section of ['jwks', 'resultCache', 'mtls', 'dpop', 'hooks'] as const) {
     const value = (options as Record<string, unknown>)[section];
     if (typeof value === 'object' && value !== null) checkNames(value, KNOWN[section], `${section}.`);
   }

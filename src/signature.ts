@@ -5,9 +5,11 @@
  */
 import type { CryptoBackend, PreparedKey } from './crypto/types.js';
 import { invalidToken } from './errors.js';
+import { quote } from './quote.js';
 import type { JWK, JWTHeader, KeySource } from './types.js';
 
 const MALFORMED = 'The access token is malformed.';
+const AS_MALFORMED = { reasonCode: 'malformed_token' } as const;
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 export interface CompactJws {
@@ -37,12 +39,12 @@ export function parseCompactJws(token: string, backend: CryptoBackend, headers?:
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   if (first <= 0 || second < 0 || token.indexOf('.', second + 1) !== -1) {
-    throw invalidToken(MALFORMED, 'the token is not a compact JWS (three dot-separated parts)');
+    throw notCompactJws(token);
   }
   const headerSegment = token.slice(0, first);
   const payload = token.slice(first + 1, second);
   const signature = token.slice(second + 1);
-  if (signature === '') throw invalidToken(MALFORMED, 'the token is unsigned (empty signature part)');
+  if (signature === '') throw invalidToken(MALFORMED, 'the token is unsigned (empty signature part)', AS_MALFORMED);
   // A known segment is one that already passed the SEGMENT test and parseHeader.
   const known = headers?.get(headerSegment);
   if ((known === undefined && !SEGMENT.test(headerSegment)) || payload === '' || !SEGMENT.test(signature)) {
@@ -86,16 +88,16 @@ export function parseHeader(segment: string, backend: CryptoBackend): JWTHeader 
   try {
     header = JSON.parse(backend.decodeBase64UrlText(segment));
   } catch {
-    throw invalidToken(MALFORMED, 'the header is not base64url-encoded JSON');
+    throw invalidToken(MALFORMED, 'the header is not base64url-encoded JSON', AS_MALFORMED);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw invalidToken(MALFORMED, 'the header is not a JSON object');
+    throw invalidToken(MALFORMED, 'the header is not a JSON object', AS_MALFORMED);
   }
   const { alg, kid, crit } = header as JWTHeader;
-  if (typeof alg !== 'string') throw invalidToken(MALFORMED, 'the header has no alg');
-  if (kid !== undefined && typeof kid !== 'string') throw invalidToken(MALFORMED, 'the header kid is not a string');
+  if (typeof alg !== 'string') throw invalidToken(MALFORMED, 'the header has no alg', AS_MALFORMED);
+  if (kid !== undefined && typeof kid !== 'string') throw invalidToken(MALFORMED, 'the header kid is not a string', AS_MALFORMED);
   if (crit !== undefined) {
-    throw invalidToken('The access token is invalid.', `the header marks ${JSON.stringify(crit)} critical, and no such extension is supported`);
+    throw invalidToken('The access token is invalid.', `the header marks ${JSON.stringify(crit)} critical, and no such extension is supported`, { reasonCode: 'crit_unsupported' });
   }
   return header as JWTHeader;
 }
@@ -132,7 +134,7 @@ export class SignatureVerifier {
   check(jws: CompactJws): void | Promise<void> {
     const { alg } = jws.header;
     if (!this.#algorithms.has(alg)) {
-      throw invalidToken('The access token is invalid.', `alg "${alg}" is not in the allow-list [${[...this.#algorithms].join(', ')}]`);
+      throw invalidToken('The access token is invalid.', `alg "${alg}" is not in the allow-list [${[...this.#algorithms].join(', ')}]`, { reasonCode: 'alg_not_allowed' });
     }
     const found = this.#keySource(alg).getKey(jws.header);
     return found instanceof Promise ? found.then((jwk) => this.#checkWith(jwk, jws)) : this.#checkWith(found, jws);
@@ -153,7 +155,7 @@ export class SignatureVerifier {
   #conclude(good: boolean, jws: CompactJws): void {
     if (!good) {
       if (!SEGMENT.test(jws.payload)) throw notBase64Url();
-      throw invalidToken('The access token is invalid.', `the signature does not verify (alg ${jws.header.alg}, kid ${jws.header.kid ?? 'none'})`);
+      throw badSignature(jws.header);
     }
     if (!jws.headerCached) this.#headers.remember(jws.headerSegment, jws.header);
   }
@@ -181,9 +183,35 @@ export class SignatureVerifier {
 }
 
 function notBase64Url() {
-  return invalidToken(MALFORMED, 'a part of the token is empty or not base64url');
+  return invalidToken(MALFORMED, 'a part of the token is empty or not base64url', AS_MALFORMED);
+}
+
+/**
+ * Not three parts: say what it is instead. Auth0 hands a client that asked for no `audience` an
+ * opaque token (no dots) or a JWE encrypted to itself (`alg: dir`, five parts).
+ */
+function notCompactJws(token: string) {
+  if (token.indexOf('.') === -1) {
+    return invalidToken(MALFORMED, `the token is opaque (no dots: not a JWT, ${token.length} characters): on Auth0, request the API's audience when getting the token`, {
+      reasonCode: 'opaque_token',
+    });
+  }
+  return invalidToken(MALFORMED, 'the token is not a compact JWS (three dot-separated parts)', AS_MALFORMED);
+}
+
+/** For a shared secret, a bad signature almost always means the wrong secret: say so. */
+function badSignature(header: JWTHeader) {
+  const symmetric = header.alg.startsWith('HS');
+  return invalidToken(
+    'The access token is invalid.',
+    `the signature does not verify (alg ${quote(header.alg)}, kid ${quote(header.kid)})` +
+      (symmetric
+        ? `: for ${header.alg} the secret differs from the one the issuer signs with (on Auth0: the API's signing secret, not a client secret)`
+        : ''),
+    { reasonCode: 'bad_signature' },
+  );
 }
 
 function unusableKey(jwk: JWK, error: unknown) {
-  return invalidToken('The token cannot be verified.', `key ${jwk.kid ?? '(no kid)'} is unusable: ${(error as Error).message}`, { cause: error });
+  return invalidToken('The token cannot be verified.', `key ${jwk.kid ?? '(no kid)'} is unusable: ${(error as Error).message}`, { cause: error, reasonCode: 'key_unusable' });
 }

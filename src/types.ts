@@ -91,4 +91,6 @@ export interface KeySource {
    * (no such key) or `KeysUnavailableError` (could not fetch).
    */
   getKey(header: JWTHeader): JWK | Promise<JWK>;
+  /** Obtains the keys now (`verifier.ready()`), rejecting with the precise failure. */
+  ready?(): Promise<void>;
 }

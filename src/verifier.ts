@@ -12,6 +12,9 @@ import { createDecryptStep } from './jwe/decrypt.js';
 import { refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
+import { explainKeyRefusal } from './diagnosis.js';
+import { GUARD_REFUSED, guardedHooks, since, type VerifierHooks } from './hooks.js';
+import type { FetchHooks } from './keys/observed-fetch.js';
 import { AuthResult as Result } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createDiscoveredJwks } from './keys/discovery.js';
@@ -36,6 +39,15 @@ export interface Verifier {
    * bad request or an outage: those are outcomes.
    */
   authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome>;
+  /**
+   * Obtains what verification needs from the network now — discovery, the key set — and resolves
+   * once tokens can be verified without waiting; rejects with the precise failure: a
+   * `ConfigurationError` (an `issuer` that differs from the issuer's own by a trailing slash, a
+   * key that fits no allowed algorithm) or our `KeysUnavailableError`. Call it at startup to fail
+   * at boot rather than on the first request. Nothing is required of it: without it, keys are
+   * fetched on the first request.
+   */
+  ready(): Promise<void>;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
 }
@@ -49,11 +61,17 @@ const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64
 
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
   const config = validateOptions(options);
-  const signature = new SignatureVerifier(backend, config.algorithms, buildKeySources(options, config.algorithms));
+  const hooks = guardedHooks(options.hooks);
+  const keySources = buildKeySources(options, config.issuer, config.algorithms, hooks);
+  const signature = new SignatureVerifier(backend, config.algorithms, (alg) => (alg.startsWith('HS') ? keySources.secret : keySources.publicKeys) as KeySource);
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
-  const { claimRules, credentialRules, challenge, dialect } = config;
+  const { claimRules, credentialRules, dialect } = config;
+  const challenge = withGuardReporter(config.challenge, hooks.refused);
+  const { verified: onVerified, refused: onRefused, unavailable: onUnavailable, resultCacheHit: onCacheHit, resultCacheMiss: onCacheMiss } = hooks;
+  // The clock is read only for a hook that reports a duration.
+  const timed = onVerified !== undefined || onRefused !== undefined || onUnavailable !== undefined;
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
@@ -67,8 +85,19 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 
   function verifyJws(token: string, jws: string): VerifiedToken | Promise<VerifiedToken> {
     const parsed = signature.parse(jws);
-    const checked = signature.check(parsed);
-    return checked instanceof Promise ? checked.then(() => checkClaims(token, jws, parsed)) : checkClaims(token, jws, parsed);
+    let checked: void | Promise<void>;
+    try {
+      checked = signature.check(parsed);
+    } catch (error) {
+      throw explainKeyRefusal(error, parsed, claimRules.issuer, backend);
+    }
+    if (!(checked instanceof Promise)) return checkClaims(token, jws, parsed);
+    return checked.then(
+      () => checkClaims(token, jws, parsed),
+      (error: unknown) => {
+        throw explainKeyRefusal(error, parsed, claimRules.issuer, backend);
+      },
+    );
   }
 
   /** Claims of a token whose signature verified. */
@@ -104,6 +133,10 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
         throw invalidToken('The access token is invalid.', `the token is ${token.length} characters, over maxTokenLength ${credentialRules.maxTokenLength}`);
       }
       const cached = cache?.get(token);
+      if (cache !== undefined) {
+        if (cached !== undefined) onCacheHit?.();
+        else onCacheMiss?.();
+      }
       if (cached !== undefined) {
         // A cached result skips only what cannot change; the clock and the caller still count.
         checkTimes(cached.claims, claimRules, nowInSeconds());
@@ -151,29 +184,83 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 
   function verify(token: string, context: VerifyContext = {}): Promise<AuthResult> {
     const given: VerifyContext = context ?? {};
-    return settled(() => verifyNow(token, given.scheme ?? 'Bearer', given.dpopProof, given));
+    const started = timed ? performance.now() : 0;
+    const result = settled(() => verifyNow(token, given.scheme ?? 'Bearer', given.dpopProof, given));
+    return timed ? result.then((auth) => reportAccepted(auth, started), (error: unknown) => reportFailed(error, started)) : result;
   }
 
   function verifyRequest(request: RequestLike): Promise<AuthResult> {
-    return settled(() => verifyRequestNow(request));
+    const started = timed ? performance.now() : 0;
+    const result = settled(() => verifyRequestNow(request));
+    return timed ? result.then((auth) => reportAccepted(auth, started), (error: unknown) => reportFailed(error, started)) : result;
   }
 
   const anonymous: Anonymous = Object.freeze({ kind: 'anonymous', challenge });
 
   function authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome> {
     const optional = options?.optional === true;
-    const decide = (error: unknown): Outcome =>
-      optional && error instanceof AccessTokenError && error.code === 'missing_credentials' ? anonymous : failed(error);
+    const started = timed ? performance.now() : 0;
+    const decide = (error: unknown): Outcome => {
+      if (optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return anonymous;
+      if (timed) report(error, started);
+      return failed(error);
+    };
     let result: AuthResult | Promise<AuthResult>;
     try {
       result = verifyRequestNow(request);
     } catch (error) {
       return decide(error);
     }
-    return result instanceof Promise ? result.then(accepted, decide) : accepted(result);
+    if (result instanceof Promise) return result.then((auth) => accepted(onVerified === undefined ? auth : reportAccepted(auth, started)), decide);
+    if (onVerified !== undefined) reportAccepted(result, started);
+    return accepted(result);
   }
 
-  return { verify, verifyRequest, authenticate, challenge };
+  function reportAccepted(auth: AuthResult, started: number): AuthResult {
+    onVerified?.({
+      subject: auth.subject,
+      clientId: auth.clientId,
+      issuer: auth.claims.iss,
+      dialect: auth.dialect,
+      binding: auth.binding,
+      durationMs: since(started),
+    });
+    return auth;
+  }
+
+  function reportFailed(error: unknown, started: number): never {
+    report(error, started);
+    throw error;
+  }
+
+  function report(error: unknown, started: number): void {
+    if (error instanceof AccessTokenError) {
+      onRefused?.({ error, code: error.code, reasonCode: error.reasonCode, status: error.status, durationMs: since(started) });
+    } else if (error instanceof GuardError) {
+      onUnavailable?.({ error, reasonCode: error.reasonCode, status: error.status, durationMs: since(started) });
+    }
+  }
+
+  async function ready(): Promise<void> {
+    const started = performance.now();
+    try {
+      await Promise.all([keySources.publicKeys?.ready?.(), keySources.secret?.ready?.()]);
+    } catch (error) {
+      if (error instanceof GuardError) report(error, started);
+      throw error;
+    }
+  }
+
+  return { verify, verifyRequest, authenticate, ready, challenge };
+}
+
+/**
+ * The verifier's challenge settings, carrying the `refused` hook for the guards of the results it
+ * makes (a guard's refusal is reported in the name of the verifier that accepted the token).
+ */
+function withGuardReporter(challenge: ChallengeOptions, refused: VerifierHooks['refused']): ChallengeOptions {
+  if (refused === undefined) return challenge;
+  return Object.freeze({ ...challenge, [GUARD_REFUSED]: refused });
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */
@@ -196,6 +283,7 @@ function finish(error: unknown, scheme: AuthScheme | undefined, challenge: Chall
 }
 
 interface Config {
+  issuer: string;
   algorithms: string[];
   dialect: Dialect;
   claimRules: ClaimRules;
@@ -208,8 +296,8 @@ interface Config {
 function validateOptions(options: VerifierOptions): Config {
   if (options === null || typeof options !== 'object') throw new TypeError('createVerifier needs an options object');
   refuseUnknownOptions(options);
-  const { issuer, audience } = options;
-  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('`issuer` must be a non-empty string');
+  const { audience } = options;
+  const issuer = issuerOf(options);
   const audiences = typeof audience === 'string' ? [audience] : audience;
   if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
     throw new TypeError('`audience` must be a non-empty string or array of non-empty strings');
@@ -242,7 +330,7 @@ function validateOptions(options: VerifierOptions): Config {
 
   const dialect = options.dialect ?? 'any';
   if (!['auth0', 'rfc9068', 'any'].includes(dialect)) throw new TypeError('`dialect` must be "auth0", "rfc9068" or "any"');
-  const clockTolerance = options.clockTolerance ?? 0;
+  const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new TypeError('`clockTolerance` must be a number of seconds >= 0');
   if (options.maxTokenAge !== undefined && !(Number.isFinite(options.maxTokenAge) && options.maxTokenAge > 0)) {
     throw new TypeError('`maxTokenAge` must be a number of seconds > 0');
@@ -250,6 +338,16 @@ function validateOptions(options: VerifierOptions): Config {
   const locations = new Set<TokenLocation>(options.tokenLocations ?? ['header']);
   for (const location of locations) {
     if (!['header', 'query', 'body'].includes(location)) throw new TypeError(`unknown token location ${JSON.stringify(location)}`);
+  }
+  const { tokenHeader, tokenCookie } = options;
+  if (tokenHeader !== undefined && (typeof tokenHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(tokenHeader))) {
+    throw new TypeError('`tokenHeader` must be a header name');
+  }
+  if (tokenHeader !== undefined && ['authorization', 'dpop', 'cookie'].includes(tokenHeader.toLowerCase())) {
+    throw new TypeError(`\`tokenHeader\` cannot be ${tokenHeader}: it is read by its own rules`);
+  }
+  if (tokenCookie !== undefined && (typeof tokenCookie !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(tokenCookie))) {
+    throw new TypeError('`tokenCookie` must be a cookie name');
   }
 
   const schemes: AuthScheme[] = options.dpop ? (options.dpop.required ? ['DPoP'] : ['Bearer', 'DPoP']) : ['Bearer'];
@@ -261,17 +359,55 @@ function validateOptions(options: VerifierOptions): Config {
   const resultCache = options.resultCache === true ? {} : options.resultCache || undefined;
 
   return {
+    issuer,
     algorithms,
     dialect,
     claimRules: { issuer, audiences, clockTolerance, maxTokenAge: options.maxTokenAge },
-    credentialRules: { locations, schemes, maxTokenLength: options.maxTokenLength ?? 16384 },
+    credentialRules: {
+      locations,
+      schemes,
+      maxTokenLength: options.maxTokenLength ?? 16384,
+      tokenHeader: tokenHeader?.toLowerCase(),
+      tokenCookie,
+    },
     challenge,
     resultCache,
   };
 }
 
+/** Seconds of clock skew tolerated when `clockTolerance` is not set (Auth0's own SDKs allow 5). */
+export const DEFAULT_CLOCK_TOLERANCE = 5;
+
+/**
+ * The issuer: `issuer` as given, or `https://<domain>/` from the Auth0 shorthand. A domain is a
+ * host name: a scheme, path or port in it is refused rather than guessed around.
+ */
+function issuerOf(options: VerifierOptions): string {
+  const { issuer, domain } = options;
+  if (domain !== undefined) {
+    if (issuer !== undefined) throw new TypeError('set either `issuer` or `domain`, not both');
+    if (typeof domain !== 'string' || domain === '') throw new TypeError('`domain` must be a non-empty string');
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
+      throw new TypeError(`\`domain\` is a host name without a scheme: use ${JSON.stringify(domain.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, ''))}, or set \`issuer\` to the full URL`);
+    }
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(domain)) {
+      throw new TypeError(`\`domain\` must be a host name such as "tenant.eu.auth0.com" (no path, port or slash), got ${JSON.stringify(domain)}`);
+    }
+    return `https://${domain.toLowerCase()}/`;
+  }
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('`issuer` must be a non-empty string (or set `domain`, the Auth0 shorthand)');
+  return issuer;
+}
+
+interface KeySources {
+  /** For HS algorithms. */
+  secret: KeySource | undefined;
+  /** For every other algorithm. */
+  publicKeys: KeySource | undefined;
+}
+
 /** HS algorithms verify with the secret; every other algorithm with the public-key source. */
-function buildKeySources(options: VerifierOptions, algorithms: readonly string[]): (alg: string) => KeySource {
+function buildKeySources(options: VerifierOptions, issuer: string, algorithms: readonly string[], hooks: FetchHooks): KeySources {
   const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
   const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
   if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
@@ -282,7 +418,7 @@ function buildKeySources(options: VerifierOptions, algorithms: readonly string[]
     : options.keys !== undefined
       ? createStaticKeySource(options.keys, algorithms)
       : options.jwksUri !== undefined
-        ? createRemoteJwks(options.jwksUri, options.jwks)
-        : createDiscoveredJwks(options.issuer, options.jwks);
-  return (alg) => ((alg.startsWith('HS') ? secret : publicKeys) as KeySource);
+        ? createRemoteJwks(options.jwksUri, options.jwks, hooks)
+        : createDiscoveredJwks(issuer, options.jwks, hooks);
+  return { secret, publicKeys };
 }

@@ -25,7 +25,7 @@ describe('option names', () => {
     ['algorithm', { algorithm: ['RS256'] }, /did you mean `algorithms`\?/],
     ['jwks.cooldwon', { jwks: { cooldwon: 5 } }, /unknown option `jwks.cooldwon`; did you mean `jwks.cooldown`\?/],
     ['dpop.replay', { dpop: { replay: {} } }, /unknown option `dpop.replay`/],
-    ['somethingElse', { somethingElse: true }, /unknown option `somethingElse`; known options: issuer, audience/],
+    ['somethingElse', { somethingElse: true }, /unknown option `somethingElse`; known options: issuer, domain, audience/],
   ])('refuses the unknown option %s at construction, naming the closest known one', (_, extra, message) => {
     expect(() => createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [] }, ...extra } as VerifierOptions)).toThrow(message);
   });

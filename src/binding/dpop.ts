@@ -5,12 +5,15 @@
  */
 import { base64url, calculateJwkThumbprint } from 'jose';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from '../crypto/types.js';
-import { AccessTokenError, GuardError, invalidToken } from '../errors.js';
+import { AccessTokenError, GuardError, invalidToken as refusal, type AccessTokenErrorInit } from '../errors.js';
 import type { DpopOptions } from '../options.js';
 import type { JWK } from '../types.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
+
+/** Every token refusal of this step is `binding_mismatch` unless it says otherwise. */
+const invalidToken = (description: string, reason: string, init?: AccessTokenErrorInit) => refusal(description, reason, { reasonCode: 'binding_mismatch', ...init });
 
 export type { DpopOptions } from '../options.js';
 

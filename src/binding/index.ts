@@ -3,12 +3,15 @@
  * prove possession of it? A bound token is never accepted as a plain bearer token, and a binding
  * this verifier was not configured to check refuses the token rather than being ignored.
  */
-import { invalidToken, type AuthScheme } from '../errors.js';
+import { invalidToken as refusal, type AccessTokenErrorInit, type AuthScheme } from '../errors.js';
 import type { CryptoBackend } from '../crypto/types.js';
 import type { VerifierOptions } from '../options.js';
 import type { Binding, JWTClaims, RequestLike } from '../types.js';
 import { checkDpopBinding, validateDpopOptions, type DpopConfig, type DpopOptions } from './dpop.js';
 import { checkCertificateBinding, isThumbprint, validateMtlsOptions, type MtlsConfig, type MtlsOptions } from './mtls.js';
+
+/** Every token refusal of this step is `binding_mismatch` unless it says otherwise. */
+const invalidToken = (description: string, reason: string, init?: AccessTokenErrorInit) => refusal(description, reason, { reasonCode: 'binding_mismatch', ...init });
 
 export { DEFAULT_DPOP_ALGORITHMS } from './dpop.js';
 

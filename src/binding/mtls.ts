@@ -7,9 +7,12 @@
 import { base64url } from 'jose';
 import { getHeader } from '../credentials.js';
 import type { CryptoBackend } from '../crypto/types.js';
-import { invalidToken } from '../errors.js';
+import { invalidToken as refusal, type AccessTokenErrorInit } from '../errors.js';
 import type { MtlsOptions } from '../options.js';
 import type { RequestLike } from '../types.js';
+
+/** Every token refusal of this step is `certificate_mismatch` unless it says otherwise. */
+const invalidToken = (description: string, reason: string, init?: AccessTokenErrorInit) => refusal(description, reason, { reasonCode: 'certificate_mismatch', ...init });
 
 export type { MtlsOptions } from '../options.js';
 

@@ -72,7 +72,7 @@ export class ReplayStoreUnavailableError extends GuardError {
   readonly retryAfter = 1;
 
   constructor(reason: string, options?: { cause?: unknown }) {
-    super('The service cannot verify access tokens right now; try again later.', reason, options);
+    super('The service cannot verify access tokens right now; try again later.', reason, { cause: options?.cause, reasonCode: 'replay_store_unavailable' });
   }
 
   get headers(): Record<string, string> {

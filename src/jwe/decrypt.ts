@@ -12,7 +12,7 @@
  */
 import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
 import { prepareDecryptionKeys, type DecryptionKey, type DecryptionKeyInput } from './decryption-keys.js';
-import { invalidToken } from '../errors.js';
+import { invalidToken as refusal, type AccessTokenErrorInit } from '../errors.js';
 import type { VerifierOptions } from '../options.js';
 
 export type { DecryptionKeyInput, KeyObjectLike, NamedDecryptionKey } from './decryption-keys.js';
@@ -36,6 +36,9 @@ const CONTENT_ENCRYPTION: Record<string, { iv: number; tag: number }> = {
   'A256CBC-HS512': { iv: 16, tag: 32 },
 };
 export const CONTENT_ENCRYPTION_ALGORITHMS = Object.keys(CONTENT_ENCRYPTION);
+
+/** Every refusal of this step is `jwe_invalid` unless it says otherwise. */
+const invalidToken = (description: string, reason: string, init?: AccessTokenErrorInit) => refusal(description, reason, { reasonCode: 'jwe_invalid', ...init });
 
 /** Used when `maxTokenLength` is not set: the verifier's own default. */
 const DEFAULT_MAX_LENGTH = 16384;
@@ -81,15 +84,38 @@ export function createDecryptStep(options: DecryptionOptions & { maxTokenLength?
   return (token) => {
     if (!isCompactJwe(token)) {
       // A plain JWS goes on synchronously: the signature step's hot path stays free of promises.
-      if (config.required) throw invalidToken(INVALID, 'requireEncryption is set and the token is not encrypted (a JWE has five parts)');
+      if (config.required) throw invalidToken(INVALID, 'requireEncryption is set and the token is not encrypted (a JWE has five parts)', { reasonCode: 'encryption_required' });
       return token;
     }
     if (!config.keys) {
-      throw invalidToken(INVALID, 'the token is encrypted (JWE) and no decryptionKeys are configured: set `decryptionKeys` to the private key the issuer encrypts to');
+      if (isDirectEncryption(token)) throw encryptedForIssuer();
+      throw invalidToken(INVALID, 'the token is encrypted (JWE) and no decryptionKeys are configured: set `decryptionKeys` to the private key the issuer encrypts to', {
+        reasonCode: 'decryption_keys_missing',
+      });
     }
     const inspected = inspect(token, config);
     return decrypt(token, inspected.header, candidates(inspected, config.keys));
   };
+}
+
+/**
+ * `alg: dir` (a shared content key): no API holds such a key, and it is what Auth0 issues, to
+ * itself, when the client asked for no `audience`. Read only to explain a refusal.
+ */
+function isDirectEncryption(token: string): boolean {
+  try {
+    return (JSON.parse(new TextDecoder().decode(base64url.decode(token.slice(0, token.indexOf('.'))))) as { alg?: unknown }).alg === 'dir';
+  } catch {
+    return false;
+  }
+}
+
+function encryptedForIssuer() {
+  return invalidToken(
+    INVALID,
+    "the token is a JWE with alg \"dir\", which only its issuer can read: on Auth0 the client requested no audience, so it got a token for Auth0 itself; request the API's audience when getting the token",
+    { reasonCode: 'no_audience_requested' },
+  );
 }
 
 /** Misconfiguration is a `TypeError` when the verifier is created. */
@@ -138,6 +164,7 @@ function inspect(token: string, config: DecryptionConfig): Inspected {
   const header = parseHeader(protectedHeader);
   const { alg, enc } = header;
   if (!config.keyManagement.has(alg)) {
+    if (alg === 'dir') throw encryptedForIssuer();
     throw invalidToken(INVALID, `JWE alg "${alg}" is not in the allow-list [${[...config.keyManagement].join(', ')}]`);
   }
   if (!config.contentEncryption.has(enc)) {

@@ -4,6 +4,7 @@
  * max age, cooldown, one fetch in flight, stale-if-error — without knowing what it caches.
  */
 import { KeysUnavailableError } from '../errors.js';
+import type { ReasonCode } from '../reason-codes.js';
 import type { JwksOptions } from '../types.js';
 
 /** A response's `Cache-Control: max-age` is honoured within these bounds, seconds (DESIGN.md). */
@@ -123,13 +124,13 @@ export class CachedDocument<T> {
    * Our 503, for when what is cached cannot answer. `label` names the document ("JWKS"); `where`
    * (its URL) is only needed when there is no failure message, which always names the URL.
    */
-  unavailable(now: number, label: string, where: string): KeysUnavailableError {
+  unavailable(now: number, label: string, where: string, reasonCode: ReasonCode = 'keys_unavailable'): KeysUnavailableError {
     let reason = `${label} unavailable: ${this.failure?.message ?? where}`;
     if (this.fetchedAt !== undefined && now >= this.usableUntil) {
       const age = Math.round((now - this.fetchedAt) / 1000);
       reason += `; the last good copy, fetched ${age} s ago, is past maxStale (${this.options.maxStaleMs / 1000} s)`;
     }
-    return new KeysUnavailableError(reason, this.retryAfter(now), { cause: this.failure });
+    return new KeysUnavailableError(reason, this.retryAfter(now), { cause: this.failure, reasonCode });
   }
 
   private async run(): Promise<void> {

@@ -8,6 +8,18 @@ import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
 import { CachedDocument, resolveJwksOptions, type Loaded, type ResolvedJwksOptions } from './cached-document.js';
 import { createRemoteJwks, type RemoteJwks } from './remote-jwks.js';
+import { observedFetch, type FetchHooks } from './observed-fetch.js';
+import { ConfigurationError, type KeysUnavailableError } from '../errors.js';
+
+/** Every metadata location failed; `documentRefused` when one answered with a document we refused. */
+class MetadataUnusable extends Error {
+  constructor(
+    message: string,
+    readonly documentRefused: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export interface DiscoveredJwks extends KeySource {
   readonly issuer: string;
@@ -23,6 +35,7 @@ export interface DiscoveredJwks extends KeySource {
   readonly jwks: RemoteJwks | undefined;
   /** Why the most recent metadata refresh failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  ready(): Promise<void>;
 }
 
 interface Discovered {
@@ -46,18 +59,35 @@ export function metadataUrls(issuer: string): [oidc: string, rfc8414: string] {
  * The `jwks_uri` a metadata document names, or the reason it cannot be used. The issuer must
  * match exactly (RFC 8414 §3.3, OIDC Discovery §4.3), so a look-alike document is never trusted.
  */
-export function readJwksUri(metadata: unknown, issuer: string): string | { refused: string } {
+export function readJwksUri(metadata: unknown, issuer: string): string | { refused: string; slashOnly?: string } {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     return { refused: 'not a JSON object' };
   }
   const { issuer: claimed, jwks_uri: jwksUri } = metadata as { issuer?: unknown; jwks_uri?: unknown };
   if (claimed !== issuer) {
-    return { refused: `issuer mismatch (the metadata says ${JSON.stringify(claimed)}, expected ${JSON.stringify(issuer)})` };
+    const refused = `issuer mismatch (the metadata says ${JSON.stringify(claimed)}, expected ${JSON.stringify(issuer)})`;
+    // Still refused (RFC 8414 §3.3), but named: the commonest Auth0 mistake.
+    return typeof claimed === 'string' && differsBySlashOnly(claimed, issuer) ? { refused, slashOnly: claimed } : { refused };
   }
   if (typeof jwksUri !== 'string' || jwksUri === '') return { refused: 'no jwks_uri' };
   const refusal = checkUrl(jwksUri);
   if (refusal) return { refused: `jwks_uri ${refusal.message}` };
   return jwksUri;
+}
+
+function differsBySlashOnly(a: string, b: string): boolean {
+  return a !== b && a.replace(/\/$/, '') === b.replace(/\/$/, '');
+}
+
+/** The configuration error of an `issuer` that differs from the issuer's own by its trailing slash. */
+export function issuerSlashError(configured: string, actual: string, metadataUri: string): ConfigurationError {
+  const advice = actual.endsWith('/')
+    ? `your \`issuer\` lacks the trailing slash the issuer uses: set it to ${actual}`
+    : `your \`issuer\` has a trailing slash the issuer does not use: set it to ${actual}`;
+  return new ConfigurationError(
+    `${advice} (the metadata at ${metadataUri} says ${JSON.stringify(actual)}, the verifier is configured with ${JSON.stringify(configured)}; tokens carry the issuer's spelling)`,
+    'issuer_misconfigured',
+  );
 }
 
 class DiscoveredJwksSource implements DiscoveredJwks {
@@ -70,6 +100,7 @@ class DiscoveredJwksSource implements DiscoveredJwks {
     readonly issuer: string,
     private readonly options: ResolvedJwksOptions,
     jwksOptions: JwksOptions | undefined,
+    private readonly hooks: FetchHooks | undefined,
   ) {
     this.cache = new CachedDocument(async () => {
       const loaded = await this.discover();
@@ -90,41 +121,57 @@ class DiscoveredJwksSource implements DiscoveredJwks {
 
   private answer(header: JWTHeader, now: number): JWK | Promise<JWK> {
     // A usable metadata copy always has its key source: `use` ran before it was stored.
-    if (this.cache.usable(now) === undefined || this.current === undefined) {
-      throw this.cache.unavailable(now, 'issuer metadata', this.issuer);
-    }
+    if (this.cache.usable(now) === undefined || this.current === undefined) throw this.unavailable(now);
     return this.current.getKey(header);
   }
 
   /** Tries each metadata location in turn; the error lists every attempt. */
   private async discover(): Promise<Loaded<Discovered>> {
     const failures: string[] = [];
+    let refusedDocuments = 0;
     for (const url of metadataUrls(this.issuer)) {
       this.metadataRequests++;
       try {
-        const { json, maxAge } = await fetchJson(url, {
-          timeout: this.options.timeoutMs,
-          maxBytes: this.options.maxResponseBytes,
-          fetch: this.options.fetch,
-        });
+        const fetch = () => fetchJson(url, { timeout: this.options.timeoutMs, maxBytes: this.options.maxResponseBytes, fetch: this.options.fetch });
+        const { json, maxAge } = await observedFetch('metadata', url, this.hooks, fetch, (fetched) => ({ status: fetched.status }));
         const jwksUri = readJwksUri(json, this.issuer);
         if (typeof jwksUri === 'string') return { value: { jwksUri, metadataUri: url }, maxAge };
+        if (jwksUri.slashOnly !== undefined) throw issuerSlashError(this.issuer, jwksUri.slashOnly, url);
+        refusedDocuments++;
         failures.push(`${url}: ${jwksUri.refused}`);
       } catch (error) {
+        if (error instanceof ConfigurationError) throw error;
         failures.push(error instanceof Error ? error.message : String(error));
       }
     }
-    throw new Error(
+    throw new MetadataUnusable(
       `no usable metadata for issuer ${this.issuer} (tried ${failures.join('; ')}); ` +
         `fix the issuer's metadata or set jwksUri to its JWKS URL`,
+      refusedDocuments > 0,
     );
+  }
+
+  /** Discovers and fetches the key set now, rejecting with the configuration error or our 503. */
+  async ready(): Promise<void> {
+    if (this.current === undefined || Date.now() >= this.cache.expiresAt) await this.cache.refresh();
+    const failure = this.cache.failure;
+    if (failure instanceof ConfigurationError) throw failure;
+    if (failure !== undefined || this.current === undefined) throw this.unavailable(Date.now());
+    await this.current.ready();
+  }
+
+  /** Our failure to discover: a configuration error as such, otherwise the 503. */
+  private unavailable(now: number): ConfigurationError | KeysUnavailableError {
+    const failure = this.cache.failure;
+    if (failure instanceof ConfigurationError) return failure;
+    return this.cache.unavailable(now, 'issuer metadata', this.issuer, failure instanceof MetadataUnusable && failure.documentRefused ? 'issuer_metadata_invalid' : 'keys_unavailable');
   }
 
   /** Keeps the key source when the URI is unchanged (and so its cached keys); replaces it otherwise. */
   private use(jwksUri: string, jwksOptions: JwksOptions | undefined): void {
     if (this.current?.uri === jwksUri) return;
     this.retiredFetches += this.current?.fetchCount ?? 0;
-    this.current = createRemoteJwks(jwksUri, jwksOptions);
+    this.current = createRemoteJwks(jwksUri, jwksOptions, this.hooks);
   }
 
   get jwksUri(): string | undefined {
@@ -151,12 +198,12 @@ class DiscoveredJwksSource implements DiscoveredJwks {
  * A key source for an issuer without a configured `jwksUri`. Throws a TypeError at once when the
  * issuer cannot have fetchable metadata (not an https URL, or has a query or fragment).
  */
-export function createDiscoveredJwks(issuer: string, options?: JwksOptions): DiscoveredJwks {
+export function createDiscoveredJwks(issuer: string, options?: JwksOptions, hooks?: FetchHooks): DiscoveredJwks {
   const refusal = checkUrl(issuer);
   if (refusal) throw new TypeError(`cannot discover keys for issuer ${refusal.message}; set jwksUri`);
   const { search, hash } = new URL(issuer);
   if (search !== '' || hash !== '') {
     throw new TypeError(`cannot discover keys for issuer ${issuer}: an issuer has no query or fragment (RFC 8414 §2); set jwksUri`);
   }
-  return new DiscoveredJwksSource(issuer, resolveJwksOptions(options), options);
+  return new DiscoveredJwksSource(issuer, resolveJwksOptions(options), options, hooks);
 }

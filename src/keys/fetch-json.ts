@@ -42,6 +42,8 @@ export interface FetchJsonOptions {
 
 export interface FetchedJson {
   json: unknown;
+  /** The response's status (2xx). */
+  status: number;
   /** Seconds from `Cache-Control: max-age`; absent when the header is missing, invalid or forbids caching. */
   maxAge?: number;
 }
@@ -79,7 +81,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     ]);
     checkResponse(response, url, options.maxBytes);
     const bytes = await readCapped(response, url, options.maxBytes, deadline);
-    return { json: parseJson(bytes, url), maxAge: parseMaxAge(response.headers.get('cache-control')) };
+    return { json: parseJson(bytes, url), status: response.status, maxAge: parseMaxAge(response.headers.get('cache-control')) };
   } catch (error) {
     if (timedOut) throw timeoutError;
     if (error instanceof FetchJsonError) throw error;

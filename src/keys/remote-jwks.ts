@@ -11,6 +11,7 @@ import { invalidToken } from '../errors.js';
 import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { CachedDocument, resolveJwksOptions, type ResolvedJwksOptions } from './cached-document.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
+import { observedFetch, type FetchHooks } from './observed-fetch.js';
 import { selectKey } from './select.js';
 
 export interface RemoteJwks extends KeySource {
@@ -25,6 +26,8 @@ export interface RemoteJwks extends KeySource {
   readonly maxAge: number | undefined;
   /** Why the most recent fetch failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  /** Fetches the set now (unless fresh); rejects with our 503 when it cannot be had. */
+  ready(): Promise<void>;
 }
 
 /** A fetched set keeps at most this many keys (the first ones with a string `kty`); real sets hold a handful. */
@@ -67,7 +70,7 @@ class KeySet {
     const { kid, alg } = header;
     if (kid !== undefined && typeof kid !== 'string') {
       // Never worth a fetch: no set can hold it.
-      throw invalidToken('The token cannot be verified.', `the token's kid is a ${typeof kid}, not a string`);
+      throw invalidToken('The token cannot be verified.', `the token's kid is a ${typeof kid}, not a string`, { reasonCode: 'malformed_token' });
     }
     const key = selectKey(this.keys, header);
     if (key !== undefined) {
@@ -85,17 +88,26 @@ class RemoteJwksSource implements RemoteJwks {
   constructor(
     readonly uri: string,
     options: ResolvedJwksOptions,
+    hooks: FetchHooks | undefined,
   ) {
-    this.cache = new CachedDocument(async () => {
-      const { json, maxAge } = await fetchJson(uri, {
+    const load = async () => {
+      const { json, maxAge, status } = await fetchJson(uri, {
         timeout: options.timeoutMs,
         maxBytes: options.maxResponseBytes,
         fetch: options.fetch,
       });
       const keys = parseJwks(json);
       if (keys === undefined) throw new Error(`${uri}: bad JWKS (no "keys" array)`);
-      return { value: new KeySet(keys), maxAge };
-    }, options);
+      return { value: new KeySet(keys), maxAge, status };
+    };
+    this.cache = new CachedDocument(() => observedFetch('jwks', uri, hooks, load, (loaded) => ({ status: loaded.status, keyCount: loaded.value.keys.length })), options);
+  }
+
+  /** Fetches the set now unless a fresh one is cached; rejects with our 503 when it cannot be had. */
+  async ready(): Promise<void> {
+    if (Date.now() < this.cache.expiresAt) return;
+    await this.cache.refresh();
+    if (this.cache.failure !== undefined) throw this.cache.unavailable(Date.now(), 'JWKS', this.uri);
   }
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
@@ -123,6 +135,7 @@ class RemoteJwksSource implements RemoteJwks {
         throw invalidToken(
           'The token cannot be verified.',
           `no key with kid ${quote(header.kid)} in the JWKS at ${this.uri}`,
+          { reasonCode: 'unknown_kid' },
         );
       }
     }
@@ -152,10 +165,10 @@ const NO_KEYS: readonly JWK[] = Object.freeze([]);
  * A key source for one JWKS URL. Throws a TypeError at once for a URL that could never be fetched
  * (not absolute, or http on a non-loopback host): that is a configuration mistake, not an outage.
  */
-export function createRemoteJwks(jwksUri: string, options?: JwksOptions): RemoteJwks {
+export function createRemoteJwks(jwksUri: string, options?: JwksOptions, hooks?: FetchHooks): RemoteJwks {
   const refusal = checkUrl(jwksUri);
   if (refusal) throw new TypeError(`jwksUri ${refusal.message}`);
-  return new RemoteJwksSource(jwksUri, resolveJwksOptions(options));
+  return new RemoteJwksSource(jwksUri, resolveJwksOptions(options), hooks);
 }
 
 /** A token-supplied kid for a log line: quoted, control characters escaped, length bounded. */

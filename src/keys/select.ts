@@ -40,13 +40,15 @@ function refuse(keys: readonly JWK[], kid: string | undefined, alg: string, usab
       kid === undefined
         ? `the token has no kid and ${usableCount} keys could verify ${alg}: refusing to guess`
         : `${usableCount} keys with kid "${kid}" could verify ${alg}: refusing to guess`,
+      { reasonCode: 'ambiguous_key' },
     );
   }
   if (kid === undefined) {
-    throw invalidToken('The token cannot be verified.', `the token has no kid and no key can verify ${alg}`);
+    throw invalidToken('The token cannot be verified.', `the token has no kid and no key can verify ${alg}`, { reasonCode: 'key_alg_mismatch' });
   }
   throw invalidToken(
     'The token cannot be verified.',
     `the key with kid "${kid}" cannot verify ${alg}: ${named.map((key) => keyMismatch(key, alg)).join('; ')}`,
+    { reasonCode: 'key_alg_mismatch' },
   );
 }

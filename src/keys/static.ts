@@ -5,7 +5,7 @@
  * a remote set.
  */
 import { base64url, exportJWK, importSPKI, importX509 } from 'jose';
-import { invalidToken } from '../errors.js';
+import { ConfigurationError, invalidToken } from '../errors.js';
 import type { JSONWebKeySet, JWK, JWTHeader, KeySource } from '../types.js';
 import { selectKey } from './select.js';
 
@@ -28,11 +28,20 @@ export function createStaticKeySource(input: StaticKeys, algorithms: readonly st
   let loading: Promise<JWK[]> | undefined;
   if (converted.every((item) => typeof item !== 'string')) keys = converted as JWK[];
 
+  const load = () => (loading ??= Promise.all(converted.map((item) => (typeof item === 'string' ? pemToJwk(item, algorithms) : item))));
   return {
     getKey(header: JWTHeader) {
       if (keys) return choose(keys, header);
-      loading ??= Promise.all(converted.map((item) => (typeof item === 'string' ? pemToJwk(item, algorithms) : item)));
-      return loading.then((loaded) => choose((keys = loaded), header));
+      return load().then((loaded) => choose((keys = loaded), header));
+    },
+    async ready() {
+      if (keys) return;
+      try {
+        keys = await load();
+      } catch (error) {
+        // A PEM that fits no allowed algorithm can never verify anything: a configuration error.
+        throw new ConfigurationError((error as Error & { reason?: string }).reason ?? String(error), 'key_unusable', { cause: error });
+      }
     },
   };
 }
@@ -51,7 +60,7 @@ function choose(keys: readonly JWK[], header: JWTHeader): JWK {
   if (named) return named;
   const unnamed = keys.filter((candidate) => candidate.kid === undefined);
   if (unnamed.length === 0) {
-    throw invalidToken('The token cannot be verified.', `no configured key has kid "${String(header.kid)}"`);
+    throw invalidToken('The token cannot be verified.', `no configured key has kid "${String(header.kid)}"`, { reasonCode: 'unknown_kid' });
   }
   // With no kid to match, selectKey answers a key or throws (none fits, or several do).
   return selectKey(unnamed, { ...header, kid: undefined }) as JWK;
@@ -90,7 +99,7 @@ async function pemToJwk(pem: string, algorithms: readonly string[]): Promise<JWK
       // Not this algorithm's key type; try the next.
     }
   }
-  throw invalidToken('The token cannot be verified.', `a configured PEM key fits none of the algorithms ${algorithms.join(', ')}`);
+  throw invalidToken('The token cannot be verified.', `a configured PEM key fits none of the algorithms ${algorithms.join(', ')}`, { reasonCode: 'key_unusable' });
 }
 
 function stripUndefined(jwk: Record<string, string | undefined>): JWK {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it as base, vi } from 'vitest';
-import { KeysUnavailableError } from '../../src/errors.js';
+import { ConfigurationError, KeysUnavailableError } from '../../src/errors.js';
 import { createDiscoveredJwks, metadataUrls } from '../../src/keys/discovery.js';
 import type { JWK } from '../../src/types.js';
 import { errorOf, headerFor, publicJwk, sleep, startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
@@ -106,12 +106,24 @@ describe.concurrent('createDiscoveredJwks', () => {
   });
 
   describe('metadata that is refused', () => {
-    it('refuses metadata whose issuer differs by a trailing slash', async ({ server }) => {
+    it('refuses metadata whose issuer differs by a trailing slash as a configuration error (500, no Retry-After) that names the fix', async ({ server }) => {
       const issuer = server.origin;
       server.route(OIDC, metadata(server, { issuer: `${issuer}/` }));
-      const error = await unavailable(() => createDiscoveredJwks(issuer).getKey(headerFor(keyA)));
-      expect(error.reason).toContain(`issuer mismatch (the metadata says "${issuer}/", expected "${issuer}")`);
+      const error = await errorOf(() => createDiscoveredJwks(issuer).getKey(headerFor(keyA)));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const configuration = error as ConfigurationError;
+      expect(configuration.reasonCode).toBe('issuer_misconfigured');
+      expect(configuration.reason).toContain(`your \`issuer\` lacks the trailing slash the issuer uses: set it to ${issuer}/`);
+      expect(configuration.response).toEqual({ status: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'server_error', error_description: 'The service cannot verify access tokens.' }) });
       expect(server.hits('/jwks')).toBe(0);
+    });
+
+    it('names a trailing slash the issuer does not use, too', async ({ server }) => {
+      const issuer = `${server.origin}/tenant`;
+      server.route('/tenant/.well-known/openid-configuration', metadata(server, { issuer }));
+      const error = (await errorOf(() => createDiscoveredJwks(`${issuer}/`).ready())) as ConfigurationError;
+      expect(error.reasonCode).toBe('issuer_misconfigured');
+      expect(error.reason).toContain(`your \`issuer\` has a trailing slash the issuer does not use: set it to ${issuer}`);
     });
 
     it.for([

@@ -22,7 +22,7 @@ async function failure(url: string, options: Parameters<typeof fetchJson>[1] = l
 describe('fetchJson: success', () => {
   it('returns the parsed body', async () => {
     server.route('/doc', { json: { keys: [] } });
-    expect(await fetchJson(server.url('/doc'), limits)).toEqual({ json: { keys: [] }, maxAge: undefined });
+    expect(await fetchJson(server.url('/doc'), limits)).toEqual({ json: { keys: [] }, status: 200, maxAge: undefined });
   });
 
   it('returns max-age from Cache-Control', async () => {
