@@ -41,6 +41,12 @@ export interface FastifyGuardSettings extends HostAuthenticateOptions<FastifyReq
    * answering it here. Default `false`: answered with a safe body and `Retry-After`.
    */
   forwardUnavailable?: boolean;
+  /**
+   * Await `verifier.ready()` when the plugin is registered, so the app fails to start on a
+   * configuration error or keys it cannot fetch, instead of on the first request. `false` skips
+   * it (keys are then fetched on the first request). Default `true`.
+   */
+  ready?: boolean;
 }
 
 /** `app.register(guard, { issuer, audience })`, or `app.register(guard, { verifier })`. */
@@ -49,9 +55,10 @@ export type FastifyGuardOptions = (VerifierOptions | { verifier: Verifier }) & F
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
   // Fastify hands a plugin its own register options too (`prefix`, `logLevel`, `logSerializers`):
   // they are Fastify's, not the verifier's, which refuses names it does not know.
-  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, prefix, logLevel, logSerializers, ...rest } =
+  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, ready = true, prefix, logLevel, logSerializers, ...rest } =
     options as FastifyGuardOptions & { prefix?: unknown; logLevel?: unknown; logSerializers?: unknown };
   const verifier = verifierFrom('verifier' in rest ? rest.verifier : (rest as VerifierOptions));
+  if (ready) await verifier.ready();
   // One authenticator per route mode: `config.auth` may make a route stricter or looser than the plugin.
   const required = createHostAuthenticator<FastifyRequest>(verifier, { optional: false, onRefusal });
   const anonymousAllowed = createHostAuthenticator<FastifyRequest>(verifier, { optional: true, onRefusal });

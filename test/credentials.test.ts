@@ -187,3 +187,30 @@ describe('maxTokenLength', () => {
     await expectRefused(verifierFor().verifyRequest(request({ authorization: `Bearer ${huge}` })), /over maxTokenLength 16384/);
   });
 });
+
+describe('tokenHeader and tokenCookie', () => {
+  const at = (headers: Record<string, string | string[]>): RequestLike => ({ method: 'GET', url: 'https://api.example.com/', headers });
+
+  it('reads the token from the named header only when tokenHeader is set', async () => {
+    await expect(verifierFor({ tokenHeader: 'X-Access-Token' }).verifyRequest(at({ 'x-access-token': mint() }))).resolves.toBeDefined();
+    await expectRefused(verifierFor().verifyRequest(at({ 'x-access-token': mint() })), /x-access-token/, 'missing_credentials');
+  });
+
+  it('reads the token from the named cookie only when tokenCookie is set', async () => {
+    await expect(verifierFor({ tokenCookie: 'at' }).verifyRequest(at({ cookie: `theme=dark; at=${mint()}` }))).resolves.toBeDefined();
+    await expectRefused(verifierFor().verifyRequest(at({ cookie: `at=${mint()}` })), undefined, 'missing_credentials');
+  });
+
+  it('still refuses two tokens: a cookie and an Authorization header, or the cookie twice', async () => {
+    const both = await expectRefused(verifierFor({ tokenCookie: 'at' }).verifyRequest(at({ authorization: `Bearer ${mint()}`, cookie: `at=${mint()}` })), /2 places/, 'invalid_request');
+    expect(both.reasonCode).toBe('multiple_tokens');
+    await expectRefused(verifierFor({ tokenCookie: 'at' }).verifyRequest(at({ cookie: `at=${mint()}; at=${mint()}` })), /2 places/, 'invalid_request');
+    await expectRefused(verifierFor({ tokenHeader: 'x-access-token' }).verifyRequest(at({ 'x-access-token': [mint(), mint()] })), /2 places/, 'invalid_request');
+  });
+
+  it('refuses names that are not header or cookie names, and Authorization itself', () => {
+    expect(() => verifierFor({ tokenHeader: 'x access' })).toThrow(TypeError);
+    expect(() => verifierFor({ tokenHeader: 'authorization' })).toThrow(TypeError);
+    expect(() => verifierFor({ tokenCookie: 'a;b' })).toThrow(TypeError);
+  });
+});

@@ -173,3 +173,38 @@ describe('prepared guards', () => {
     expect(requiredList(' read:messages  write:messages ')).toEqual(['read:messages', 'write:messages']);
   });
 });
+
+describe('claimGuard(name, value | predicate, description?)', () => {
+  const authFor = async (claims: Record<string, unknown>) => (await verifierFor().verify(mint(claims))) as AuthResult;
+
+  it('passes a claim equal to the value, and an array claim that contains it', async () => {
+    expect(claimGuard('org_id', 'org_1')(await authFor({ org_id: 'org_1' }))).toBeUndefined();
+    expect(claimGuard('roles', 'admin')(await authFor({ roles: ['reader', 'admin'] }))).toBeUndefined();
+  });
+
+  it('refuses 403 with a safe default description, the claim and its quoted value in the log only', async () => {
+    const refusal = claimGuard('org_id', 'org_1')(await authFor({ org_id: 'org_2\n' }));
+    expect(refusal?.response.status).toBe(403);
+    expect(refusal?.error.reasonCode).toBe('claim_mismatch');
+    expect(refusal?.error.description).toBe('The access token lacks a claim value this resource requires.');
+    expect(refusal?.error.reason).toBe('claim "org_id" must be "org_1"; it is "org_2\\n"');
+    expect(refusal?.response.body).not.toContain('org_2');
+  });
+
+  it('takes a predicate of the value, and a description of its own', async () => {
+    const guard = claimGuard('amr', (value) => Array.isArray(value) && value.includes('mfa'), 'This resource requires multi-factor authentication.');
+    expect(guard(await authFor({ amr: ['pwd', 'mfa'] }))).toBeUndefined();
+    const refusal = guard(await authFor({ amr: ['pwd'] }));
+    expect(refusal?.error.description).toBe('This resource requires multi-factor authentication.');
+    expect(refusal?.error.reason).toContain(`claim "amr" fails the route's check`);
+  });
+
+  it('says when the claim is absent', async () => {
+    expect(claimGuard('org_id', 'org_1')(await authFor({}))?.error.reason).toContain('the token has no such claim');
+  });
+
+  it('refuses to be built without a value or with an empty name', () => {
+    expect(() => claimGuard('org_id', undefined as unknown as string)).toThrow(TypeError);
+    expect(() => claimGuard('', 'x')).toThrow(TypeError);
+  });
+});

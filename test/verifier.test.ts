@@ -135,3 +135,30 @@ describe('remote keys', () => {
     expect(error.body.error).toBe('temporarily_unavailable');
   });
 });
+
+describe('the Auth0 domain shorthand', () => {
+  const key = keyFor('RS256');
+  const viaDomain = (domain: string) => createVerifier({ domain, audience: 'https://api.example.com', keys: { keys: [key.jwk] } });
+  const tokenFrom = (iss: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    return signJws({ alg: 'RS256', kid: key.kid, typ: 'JWT' }, { iss, aud: 'https://api.example.com', sub: 's', azp: 'c', iat: now, exp: now + 60 }, key.privateKey);
+  };
+
+  it('derives the issuer https://<domain>/ with its trailing slash', async () => {
+    await expect(viaDomain('tenant.eu.auth0.com').verify(tokenFrom('https://tenant.eu.auth0.com/'))).resolves.toMatchObject({ subject: 's' });
+    await expectRefused(viaDomain('tenant.eu.auth0.com').verify(tokenFrom('https://tenant.eu.auth0.com')), /trailing slash/);
+  });
+
+  it.each([
+    ['a scheme', 'https://tenant.eu.auth0.com', /host name without a scheme: use "tenant\.eu\.auth0\.com"/],
+    ['a path', 'tenant.eu.auth0.com/', /must be a host name/],
+    ['a port', 'tenant.eu.auth0.com:443', /must be a host name/],
+  ])('refuses a domain with %s, with a TypeError that says what to write', (_, domain, message) => {
+    expect(() => viaDomain(domain)).toThrow(TypeError);
+    expect(() => viaDomain(domain)).toThrow(message);
+  });
+
+  it('is exclusive with issuer', () => {
+    expect(() => createVerifier({ domain: 'tenant.auth0.com', issuer: 'https://tenant.auth0.com/', audience: 'a', keys: { keys: [key.jwk] } })).toThrow(/either `issuer` or `domain`/);
+  });
+});

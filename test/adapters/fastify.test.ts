@@ -168,7 +168,8 @@ describe('fastify: guards as preHandler hooks', () => {
 });
 
 describe('fastify: our 503', () => {
-  const unreachable = () => ({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' });
+  // ready: false, or registration itself would fail (see 'fastify: ready()').
+  const unreachable = () => ({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json', ready: false });
 
   it('is answered by the plugin: 503 with Retry-After and a body that names nothing internal', async () => {
     const instance = await app(async (app) => {

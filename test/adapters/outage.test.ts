@@ -64,7 +64,8 @@ const hosts: Record<string, () => Promise<(init: RequestInit) => Promise<Respons
   },
   'fastify 5': async () => {
     const app = Fastify();
-    await app.register(fastifyGuard, options);
+    // ready: false: the outage is the point, and ready() would refuse to register through it.
+    await app.register(fastifyGuard, { ...options, ready: false });
     app.get('/me', async () => ({ reached: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     servers.push(app.server);
