@@ -8,6 +8,7 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    testing: 'src/testing.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

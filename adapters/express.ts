@@ -116,4 +116,4 @@ function hostOf(req: Request): string {
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
 export type { ClaimPredicate, ClaimRequirement, ClaimsPredicate, GuardOptions, Match } from '../src/guards.js';
-export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';
+export { AccessTokenError, ConfigurationError, KeysUnavailableError, GuardError } from '../src/errors.js';

@@ -108,4 +108,4 @@ class KoaRequest extends NodeRequest {
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
 export type { ClaimPredicate, ClaimRequirement, ClaimsPredicate, GuardOptions, Match } from '../src/guards.js';
-export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';
+export { AccessTokenError, ConfigurationError, KeysUnavailableError, GuardError } from '../src/errors.js';

@@ -116,4 +116,6 @@ export type { ErrorResponse } from '../src/errors.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type ClaimPredicate, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions, type Match } from '../src/guards.js';
 export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
-export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';
+export { AccessTokenError, ConfigurationError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';
+export { REASON_CODES, isReasonCode, reasonHint, type ReasonCode } from '../src/reason-codes.js';
+export type { VerifierHooks, VerifiedEvent, RefusedEvent, UnavailableEvent, KeysFetchedEvent, KeysFetchFailedEvent } from '../src/hooks.js';

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { authenticate, requirePermissions, requireScopes } from '../adapters/express.js';
-import { LocalIssuer } from './local-issuer.js';
+import { LocalIssuer } from '../src/testing.js';
 
 const AUDIENCE = 'https://api.example.com/';
 

@@ -15,6 +15,15 @@ export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Ver
 export type { Verifier, VerifierOptions } from './verifier.js';
 export { isVerifier } from './verifier.js';
 export { AccessTokenError, ConfigurationError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
+export type {
+  FetchedDocument,
+  KeysFetchedEvent,
+  KeysFetchFailedEvent,
+  RefusedEvent,
+  UnavailableEvent,
+  VerifiedEvent,
+  VerifierHooks,
+} from './hooks.js';
 export { REASON_CODES, isReasonCode, reasonHint, type ReasonCode, type ReasonCodeInfo } from './reason-codes.js';
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
 export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalIssuer } from '../examples/local-issuer.js';
+import { LocalIssuer } from '../src/testing.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AUDIENCE = 'https://api.example.com';

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createVerifier } from '../src/index.js';
 import type { JWK } from '../src/types.js';
-import { LocalIssuer } from '../examples/local-issuer.js';
+import { LocalIssuer } from '../src/testing.js';
 import { selfSignedCertificate } from './helpers/certificates.js';
 import { countingJsonServer } from './helpers/http.js';
 import {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, KeysUnavailableError, type VerifierOptions } from '../src/index.js';
-import { LocalIssuer } from '../examples/local-issuer.js';
+import { LocalIssuer } from '../src/testing.js';
 import { closedPort } from './helpers/http.js';
 import { keyFor, signJws } from './helpers/keys.js';
 import { expectRefused, expectUnavailable } from './helpers/refusal.js';

@@ -13,7 +13,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokenError, authenticate, GuardError, requirePermissions, requireScopes, type AuthenticateOptions } from '../../adapters/express.js';
 import { createVerifier, type RequestLike, type Verifier, type VerifierOptions } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 import { closeServer, closedPort, rawGet } from '../helpers/http.js';
 import { keyFor } from '../helpers/keys.js';
 import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js';

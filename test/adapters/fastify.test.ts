@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import guard, { KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions, type GuardError } from '../../adapters/fastify.js';
 import { createVerifier } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;

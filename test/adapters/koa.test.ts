@@ -10,7 +10,7 @@ import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, KeysUnavailableError, requirePermissions, requireScopes, type GuardError, type AuthState } from '../../adapters/koa.js';
 import { createVerifier } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 
 // Koa 2 ships no types; it is the same API for what the adapter touches.
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa;

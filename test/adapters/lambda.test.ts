@@ -17,7 +17,7 @@ import {
   type VerifierOptions,
 } from '../../adapters/lambda.js';
 import { createVerifier } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;

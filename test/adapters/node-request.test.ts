@@ -14,7 +14,7 @@ import { authenticate as expressAuthenticate } from '../../adapters/express.js';
 import fastifyGuard from '../../adapters/fastify.js';
 import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
 import { createVerifier, type Verifier } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 import { rawGet } from '../helpers/http.js';
 
 const AUDIENCE = 'https://api.example.com/';

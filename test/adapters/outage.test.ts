@@ -17,7 +17,7 @@ import fastifyGuard from '../../adapters/fastify.js';
 import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
 import { authenticate as webAuthenticate } from '../../adapters/web.js';
 import type { VerifierOptions } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 import { closedPort } from '../helpers/http.js';
 
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa;

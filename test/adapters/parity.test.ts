@@ -20,7 +20,7 @@ import * as lambdaAdapter from '../../adapters/lambda.js';
 import * as webAdapter from '../../adapters/web.js';
 import * as imaginaryAdapter from './support/imaginary-host.js';
 import type { VerifierOptions } from '../../src/index.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa;
 

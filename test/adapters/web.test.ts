@@ -15,7 +15,7 @@ import {
   type GuardError,
   type VerifierOptions,
 } from '../../adapters/web.js';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;

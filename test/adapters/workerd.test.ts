@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { build as tsup } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalIssuer } from '../../examples/local-issuer.js';
+import { LocalIssuer } from '../../src/testing.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const AUDIENCE = 'https://api.example.com/';

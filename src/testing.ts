@@ -1,7 +1,15 @@
 /**
- * A small, real, local token issuer for the demo, the examples and the tests: it generates
- * signing keys at start, serves OpenID Connect discovery and a JWKS on 127.0.0.1, and mints
- * access tokens shaped like Auth0's (or RFC 9068's). No account, no network beyond loopback.
+ * `access-token-guard/testing`: a small, real, local token issuer for your tests (and for this
+ * package's demo, examples and tests). It generates signing keys at start, serves OpenID Connect
+ * discovery and a JWKS on 127.0.0.1 (an ephemeral port), and mints access tokens shaped like
+ * Auth0's (or RFC 9068's). No account, no network beyond loopback:
+ *
+ *     const issuer = await LocalIssuer.start({ audience: 'https://api.example.com' });
+ *     app.use(authenticate({ issuer: issuer.issuer, audience: 'https://api.example.com' }));
+ *     const token = await issuer.mint({ scope: 'read:messages' });
+ *
+ * Node only (it listens with node:http). Never use it in production code: it signs whatever it
+ * is asked to.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +33,16 @@ export interface MintOptions {
   expiresIn?: number;
 }
 
+/** Claims for `mint`: any JSON members; `undefined` removes a default. */
+export type Claims = JWTPayload & Record<string, unknown>;
+
+export interface LocalIssuerOptions {
+  /** One signing key is made per algorithm. @default ['RS256'] */
+  algorithms?: string[];
+  /** The audience of tokens minted with `mint(claims)`. */
+  audience?: string | string[];
+}
+
 export class LocalIssuer {
   /** Issuer identifier, Auth0 style: with a trailing slash. */
   issuer = '';
@@ -36,8 +54,16 @@ export class LocalIssuer {
   #server: Server | undefined;
   #counter = 0;
 
-  static async start(options: { algorithms?: string[] } = {}): Promise<LocalIssuer> {
+  /** The audience `mint(claims)` uses when none is given. */
+  audience: string | string[] | undefined;
+
+  /**
+   * Starts an issuer on 127.0.0.1 with one key per algorithm (default RS256). `audience` is the
+   * default audience of the tokens it mints.
+   */
+  static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
     const issuer = new LocalIssuer();
+    issuer.audience = options.audience;
     for (const alg of options.algorithms ?? ['RS256']) await issuer.addKey(alg);
     await issuer.#listen();
     return issuer;
@@ -59,8 +85,19 @@ export class LocalIssuer {
     if (index >= 0) this.published.splice(index, 1);
   }
 
-  /** An access token for `audience`; claims override the Auth0-style defaults. */
-  async mint(audience: string | string[], claims: JWTPayload & Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> {
+  /**
+   * An access token: `mint(claims?, options?)` for the issuer's default audience, or
+   * `mint(audience, claims?, options?)`. Claims override the Auth0-style defaults (`sub`, `azp`,
+   * `scope: 'read:messages'`, one hour of life); a claim set to `undefined` is left out.
+   */
+  async mint(claims?: Claims, options?: MintOptions): Promise<string>;
+  async mint(audience: string | string[], claims?: Claims, options?: MintOptions): Promise<string>;
+  async mint(first: string | string[] | Claims = {}, second: Claims | MintOptions = {}, third: MintOptions = {}): Promise<string> {
+    const named = typeof first === 'string' || Array.isArray(first);
+    const audience = named ? first : this.audience;
+    if (audience === undefined) throw new TypeError('mint(claims) needs the issuer started with an `audience`, or mint(audience, claims)');
+    const claims = (named ? second : first) as Claims;
+    const options = (named ? third : second) as MintOptions;
     const key = this.#key(options);
     const now = Math.floor(Date.now() / 1000);
     const payload: JWTPayload = {
@@ -80,7 +117,7 @@ export class LocalIssuer {
   }
 
   /** An RFC 9068 access token: `typ: at+jwt`, `client_id`, `jti`, no `azp`. */
-  async mintRfc9068(audience: string, claims: JWTPayload & Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> {
+  async mintRfc9068(audience: string, claims: Claims = {}, options: MintOptions = {}): Promise<string> {
     return this.mint(audience, { azp: undefined, client_id: 'demo-client-id', jti: crypto.randomUUID(), ...claims }, { typ: 'at+jwt', ...options });
   }
 
