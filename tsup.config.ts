@@ -9,6 +9,8 @@ export default defineConfig({
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
     testing: 'src/testing.ts',
+    // Loaded by bin/access-token-guard.mjs for `inspect`; not a package export.
+    inspect: 'src/inspect.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

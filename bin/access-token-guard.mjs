@@ -4,16 +4,19 @@
  *
  *   keygen      an RSA key pair for encrypted access tokens: the private key for the API's
  *               `decryptionKeys`, the public key to upload to the issuer, and its thumbprint
- *   thumbprint  the SHA-256 thumbprint of a key or certificate PEM, to compare with the issuer's
+ *   thumbprint  the SHA-256 thumbprint of a key or certificate PEM, to compare with the issuer's,
+ *               and for a certificate its `x5t#S256`, what mTLS-bound tokens carry
+ *   inspect     a token decoded, the profile it looks like, and every check the API would make
  *
  * The thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url): what Auth0 shows as
  * `thumbprint_sha256` for an API's encryption key, computed the way Auth0's documentation does
  * (createPublicKey → jose exportJWK → calculateJwkThumbprint), and the same value as the
  * library's `keyThumbprint`. Plain JavaScript, so it runs from the package without a build.
  */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 
@@ -26,8 +29,14 @@ const USAGE = `Usage:
       Generates an RSA key pair for encrypted (JWE) access tokens. Without --out, prints the
       private key, the public key and the thumbprint; with --out, writes <name>.private.pem
       (mode 600) and <name>.public.pem into <dir> and prints only public information.
-  access-token-guard thumbprint <key-or-certificate.pem>
-      Prints the SHA-256 thumbprint (RFC 7638) of the key, as Auth0 shows thumbprint_sha256.
+  access-token-guard thumbprint <key-or-certificate.pem> [--json]
+      Prints the key's SHA-256 thumbprint (RFC 7638), as Auth0 shows thumbprint_sha256, and for a
+      certificate also its x5t#S256 (RFC 8705), which certificate-bound tokens carry in cnf.
+  access-token-guard inspect [<token> | -] [--issuer <url>] [--audience <id>]... [--jwks-uri <url>]
+                             [--dialect auth0|rfc9068|any] [--alg <alg>]... [--clock-tolerance <s>] [--json]
+      Decodes the token (from stdin when absent or "-"), says which profile it looks like, and runs
+      every check the API would: exit 0 only when it would be accepted, 1 otherwise. Offline unless
+      given --jwks-uri or --issuer (then the signature is checked against the issuer's keys).
   access-token-guard help`;
 
 /** A mistake in how the command was called: exit code 2, with the usage. */
@@ -40,6 +49,8 @@ async function main(argv) {
       return keygen(rest);
     case 'thumbprint':
       return thumbprint(rest);
+    case 'inspect':
+      return inspect(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -110,7 +121,7 @@ async function keygen(args) {
 }
 
 async function thumbprint(args) {
-  const { positionals } = parse(args, {}, true);
+  const { positionals, values } = parse(args, { json: { type: 'boolean', default: false } }, true);
   if (positionals.length !== 1) throw new UsageError('thumbprint takes exactly one PEM file');
   let pem;
   try {
@@ -118,7 +129,80 @@ async function thumbprint(args) {
   } catch (error) {
     throw new Error(`cannot read ${positionals[0]}: ${error.message}`);
   }
-  print(await thumbprintOf(pem));
+  const key = await thumbprintOf(pem);
+  // A certificate has two thumbprints, and an mTLS-bound token carries the certificate's.
+  const certificate = pem.includes('BEGIN CERTIFICATE') ? certificateThumbprintOf(pem) : undefined;
+  if (values.json) return print(JSON.stringify({ thumbprintSha256: key, ...(certificate ? { x5tS256: certificate } : {}) }, null, 2));
+  print(`key thumbprint (RFC 7638; Auth0 thumbprint_sha256): ${key}`);
+  if (certificate) print(`certificate x5t#S256 (RFC 8705; cnf of mTLS-bound tokens): ${certificate}`);
+}
+
+/** base64url SHA-256 of the certificate's DER (RFC 8705 §3.1). */
+function certificateThumbprintOf(pem) {
+  let certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch (error) {
+    throw new Error(`not a PEM certificate: ${error.message}`);
+  }
+  return createHash('sha256').update(certificate.raw).digest('base64url');
+}
+
+async function inspect(args) {
+  const { positionals, values } = parse(
+    args,
+    {
+      issuer: { type: 'string' },
+      audience: { type: 'string', multiple: true },
+      'jwks-uri': { type: 'string' },
+      dialect: { type: 'string' },
+      alg: { type: 'string', multiple: true },
+      'clock-tolerance': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
+  if (positionals.length > 1) throw new UsageError('inspect takes one token');
+  if (values.dialect !== undefined && !['auth0', 'rfc9068', 'any'].includes(values.dialect)) throw new UsageError('--dialect must be auth0, rfc9068 or any');
+  const tolerance = values['clock-tolerance'] === undefined ? undefined : Number(values['clock-tolerance']);
+  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) throw new UsageError('--clock-tolerance must be a number of seconds >= 0');
+  const token = positionals[0] === undefined || positionals[0] === '-' ? readFileSync(0, 'utf8').trim() : positionals[0];
+  if (token === '') throw new UsageError('no token: give it as an argument or on stdin');
+
+  const { inspectToken, formatReport } = await loadInspector();
+  let report;
+  try {
+    report = await inspectToken(token, {
+      issuer: values.issuer,
+      audience: values.audience,
+      jwksUri: values['jwks-uri'],
+      dialect: values.dialect,
+      algorithms: values.alg,
+      clockTolerance: tolerance,
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  print(values.json ? JSON.stringify(report, null, 2) : formatReport(report, { colour }));
+  process.exitCode = report.accepted ? 0 : 1;
+}
+
+/**
+ * The inspector is the library's own code: the build in a published package, the TypeScript
+ * source in a checkout (run through tsx: `npx tsx bin/access-token-guard.mjs inspect …`).
+ */
+async function loadInspector() {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const source = join(root, 'src/inspect.ts');
+  const built = join(root, 'dist/inspect.js');
+  try {
+    return await import(pathToFileURL(existsSync(source) ? source : built).href);
+  } catch (error) {
+    if (existsSync(source)) throw new Error(`cannot load src/inspect.ts (${error.message}): run through tsx, e.g. npx tsx bin/access-token-guard.mjs inspect …`);
+    throw error;
+  }
 }
 
 /** Auth0's recipe for `thumbprint_sha256`; createPublicKey also takes private keys and certificates. */

@@ -4,14 +4,15 @@
  * its thumbprint is the library's (and Auth0's), files are written safely, and mistakes exit 2.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CompactEncrypt, SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createVerifier, keyThumbprint } from '../src/index.js';
+import { REASON_CODES, createVerifier, keyThumbprint } from '../src/index.js';
+import { LocalIssuer } from '../src/testing.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/access-token-guard.mjs');
 const ISSUER = 'https://issuer.example.com/';
@@ -175,7 +176,7 @@ describe('access-token-guard thumbprint', () => {
     return () => rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints the same thumbprint for the private key, the public key and a certificate', async () => {
+  it('prints the same key thumbprint, labelled, for the private key, the public key and a certificate', async () => {
     const { stdout } = await run('keygen', '--json');
     const { privateKeyPem, publicKeyPem, thumbprintSha256 } = JSON.parse(stdout) as Record<string, string>;
     writeFileSync(join(dir, 'private.pem'), privateKeyPem as string);
@@ -185,8 +186,18 @@ describe('access-token-guard thumbprint', () => {
     for (const file of ['private.pem', 'public.pem', 'cert.pem']) {
       const result = await run('thumbprint', join(dir, file));
       expect(result.code).toBe(0);
-      expect(result.stdout.trim()).toBe(thumbprintSha256);
+      expect(result.stdout.split('\n')[0]).toBe(`key thumbprint (RFC 7638; Auth0 thumbprint_sha256): ${thumbprintSha256}`);
     }
+    expect((await run('thumbprint', join(dir, 'public.pem'))).stdout).not.toContain('x5t#S256');
+  });
+
+  it("prints a certificate's x5t#S256 too, labelled: the SHA-256 of its DER, what mTLS-bound tokens carry", async () => {
+    const der = execFileSync('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-outform', 'DER']);
+    const expected = createHash('sha256').update(der).digest('base64url');
+    const result = await run('thumbprint', join(dir, 'cert.pem'));
+    expect(result.stdout).toContain(`certificate x5t#S256 (RFC 8705; cnf of mTLS-bound tokens): ${expected}`);
+    const json = JSON.parse((await run('thumbprint', '--json', join(dir, 'cert.pem'))).stdout) as Record<string, string>;
+    expect(json).toEqual({ thumbprintSha256: await keyThumbprint(readFileSync(join(dir, 'cert.pem'), 'utf8')), x5tS256: expected });
   });
 
   it('fails with exit code 1 on a missing or unreadable file', async () => {
@@ -207,5 +218,79 @@ describe('package.json', () => {
     expect(pkg.files).toContain('bin');
     expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(BIN).mode & 0o111).not.toBe(0);
+  });
+});
+
+describe('access-token-guard inspect', () => {
+  let issuer: LocalIssuer;
+  beforeAll(async () => {
+    issuer = await LocalIssuer.start({ audience: API });
+    return () => issuer.close();
+  });
+
+  /** The command as a user runs it from a checkout: through tsx, which loads src/inspect.ts. */
+  async function inspect(args: string[], stdin?: string): Promise<Run> {
+    return new Promise((resolvePromise) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', BIN, 'inspect', ...args], { timeout: 60_000, cwd: resolve(import.meta.dirname, '..') }, (error, stdout, stderr) => {
+        resolvePromise({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      });
+      child.stdin?.end(stdin ?? '');
+    });
+  }
+
+  it('exits 0 for a token the API would accept, after checking its signature against the issuer found by discovery', async () => {
+    const { code, stdout } = await inspect([await issuer.mint(), '--issuer', issuer.issuer, '--audience', API]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('looks like: Auth0 access token');
+    expect(stdout).toMatch(/PASS signature\s+verified \(alg RS256/);
+    expect(stdout).toMatch(/exp: \d+ {2}\(\d{4}-\d\d-\d\dT[\d:.]+Z, expires in 60 min\)/);
+    expect(stdout).toContain('Verdict: ACCEPTED');
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('exits 1 naming the failed check with the reason code and the hint the server logs', async () => {
+    const { code, stdout } = await inspect([await issuer.mint(`${API}/`), '--issuer', issuer.issuer, '--audience', API]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`FAIL audience     aud is "${API}/", expected "${API}" (they differ by a trailing slash, which is significant)`);
+    expect(stdout).toContain(`[audience_trailing_slash] ${REASON_CODES.audience_trailing_slash.hint}`);
+    expect(stdout).toContain('Verdict: NOT ACCEPTED: audience_trailing_slash');
+  });
+
+  it('is offline without --issuer or --jwks-uri: decodes, skips the signature, exits 1', async () => {
+    const hitsBefore = issuer.jwksHits;
+    const { code, stdout } = await inspect([await issuer.mint({}, { expiresIn: -120 })]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('SKIP signature');
+    expect(stdout).toContain('offline');
+    expect(stdout).toMatch(/expired 2 min ago/);
+    expect(issuer.jwksHits).toBe(hitsBefore);
+  });
+
+  it('--json for scripts, with the token from stdin', async () => {
+    const token = await issuer.mintRfc9068(API);
+    const { code, stdout } = await inspect(['--json', '--jwks-uri', issuer.jwksUri, '--audience', API, '--issuer', issuer.issuer, '--dialect', 'auth0'], `${token}\n`);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { profile: string; accepted: boolean; checks: Array<{ name: string; status: string; reasonCode?: string }> };
+    expect(report.profile).toContain('RFC 9068');
+    expect(report.accepted).toBe(false);
+    expect(report.checks.find((check) => check.name === 'profile')).toMatchObject({ status: 'fail', reasonCode: 'dialect_mismatch' });
+    expect(report.checks.find((check) => check.name === 'signature')).toMatchObject({ status: 'pass' });
+  });
+
+  it.each([
+    ['an opaque token', 'Xq3vNw9s0aZtqv1V3y6dQmNf2YpLr8Kc', 'opaque_token'],
+    ['an ID token', 'id', 'looks_like_id_token'],
+  ])('names %s', async (_, given, reasonCode) => {
+    const token = given === 'id' ? await issuer.mint('demo-client-id', { nonce: 'n', scope: undefined }) : given;
+    const { code, stdout } = await inspect([token, '--audience', API]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`[${reasonCode}]`);
+    if (given === 'id') expect(stdout).toContain('looks like: ID token');
+  });
+
+  it('exits 2 with the usage for a bad option', async () => {
+    const { code, stderr } = await inspect(['x', '--dialect', 'okta2']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--dialect must be');
   });
 });
