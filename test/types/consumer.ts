@@ -79,3 +79,44 @@ const answer: PolicyResponse | SimpleResponse = await handler({ type: 'TOKEN', a
 void answer;
 void authorizerContext;
 void isGuardError;
+
+// README: ready() at startup, the domain shorthand.
+{
+  const verifier = createVerifier({ domain: 'YOUR_TENANT.eu.auth0.com', audience: 'https://api.example.com' });
+  await verifier.ready(); // throws at boot on a misconfiguration, instead of failing every request
+}
+
+// README: requireClaim in both forms.
+{
+  const { requireClaim } = await import('access-token-guard/express');
+  const adminsOfAcme = [requireClaim('org_id', 'org_acme'), requireClaim('roles', 'admin', 'Administrators only.')];
+  const mfa = requireClaim('amr', (value) => Array.isArray(value) && value.includes('mfa'), 'Sign in with MFA for this.');
+  void adminsOfAcme;
+  void mfa;
+}
+
+// README: hooks.
+{
+  const verifier = createVerifier({
+    issuer: 'https://YOUR_DOMAIN/',
+    audience: 'https://api.example.com',
+    hooks: {
+      refused: ({ reasonCode, status, error }) => console.info({ reasonCode, status, reason: error.reason }, 'access token refused'),
+      keysFetchFailed: ({ url, reason }) => console.warn({ url, reason }, 'JWKS fetch failed'),
+    },
+  });
+  void verifier;
+}
+
+// README: access-token-guard/testing.
+{
+  const { LocalIssuer } = await import('access-token-guard/testing');
+  const issuer = await LocalIssuer.start({ audience: 'https://api.example.com' });
+  const options = { issuer: issuer.issuer, audience: 'https://api.example.com' }; // give these to authenticate()
+  const token = await issuer.mint({ scope: 'read:messages', permissions: ['delete:messages'] });
+  const expired = await issuer.mint({}, { expiresIn: -60 });
+  await issuer.close();
+  void options;
+  void token;
+  void expired;
+}
