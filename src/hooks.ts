@@ -88,8 +88,6 @@ export interface VerifierHooks {
  */
 export const GUARD_REFUSED = Symbol.for('access-token-guard.guard-refused');
 
-export const HOOK_NAMES = ['verified', 'refused', 'unavailable', 'keysFetched', 'keysFetchFailed', 'resultCacheHit', 'resultCacheMiss'] as const;
-
 /**
  * The hooks, each wrapped so it cannot throw into the verifier; unset ones stay `undefined` so
  * callers test for them before making an event. Throws a `TypeError` for a hook that is not a
@@ -99,7 +97,8 @@ export function guardedHooks(hooks: VerifierHooks | undefined): VerifierHooks {
   const guarded: VerifierHooks = {};
   if (hooks === undefined) return guarded;
   if (hooks === null || typeof hooks !== 'object') throw new TypeError('`hooks` must be an object of functions');
-  for (const name of HOOK_NAMES) {
+  // The names were checked with the other options (src/options.ts, KNOWN.hooks).
+  for (const name of Object.keys(hooks) as Array<keyof VerifierHooks>) {
     const hook = hooks[name];
     if (hook === undefined) continue;
     if (typeof hook !== 'function') throw new TypeError(`\`hooks.${name}\` must be a function`);
