@@ -1,5 +1,5 @@
 /**
- * `createVerifier`: validates the options once, then wires the pipeline:
+ * `createVerifier`: validates the options once, then wires the pipeline of docs/architecture.md:
  * credentials ─► decrypt ─► [issuer] signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
  * The issuer's part (src/issuers.ts) is one pipeline for a single issuer, or, with `issuers`,
  * the one the token's unverified `iss` selects. The crypto backend is chosen by the entry point

@@ -7,7 +7,7 @@
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { createVerifier, isGuardError, type AuthResult, type VerifierOptions } from 'access-token-guard';
+import { createVerifier, isGuardError, type AuthResult, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
 import { authenticate as expressAuthenticate, requirePermissions as expressPermissions, requireScopes as expressScopes } from 'access-token-guard/express';
 import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
 import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
@@ -80,72 +80,10 @@ void answer;
 void authorizerContext;
 void isGuardError;
 
-// README "Several issuers" and "Issuers: Cognito, Entra ID, Okta, Keycloak": every block as written there
-// (readme-blocks.test.ts checks that each one appears here verbatim).
-declare const token: string;
-declare function findTenantByIssuer(issuer: string): Promise<{ id: string } | undefined>;
-{
-const verifier = createVerifier({
-  issuers: [
-    { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com', dialect: 'auth0' },
-    { issuer: 'https://login.example.org/realms/partners', audience: 'orders-api', dialect: 'keycloak' },
-  ],
-  realm: 'orders',                          // shared options stay at the top level
-});
-const auth = await verifier.verify(token);
-auth.issuer;                                // which issuer (tenant) the caller belongs to
-}
-{
-const tenants = createVerifier({
-  issuers: async (issuer, request) => {
-    const tenant = await findTenantByIssuer(issuer);   // your lookup; `request` has method, url, headers
-    return tenant ? { audience: 'https://api.example.com', dialect: 'rfc9068' } : undefined;
-  },
-  issuerCache: { maxEntries: 500 },
-});
-}
-{
-const cognito = createVerifier({
-  issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE',   // keys by discovery
-  dialect: 'cognito',
-  clientId: ['1example23456789'],                                          // your app client id(s)
-});
-}
-{
-const entra = createVerifier({
-  issuer: 'https://login.microsoftonline.com/YOUR_TENANT_ID/v2.0',   // v1 tokens: https://sts.windows.net/YOUR_TENANT_ID/
-  audience: ['api://orders', 'YOUR_API_CLIENT_ID'],
-  dialect: 'entra',
-});
-}
-{
-const anyTenant = createVerifier({
-  issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
-  jwksUri: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
-  audience: 'YOUR_API_CLIENT_ID',
-  dialect: 'entra',
-});
-// auth.issuer and auth.claims.tid say which tenant; restrict tenants with requireClaim or a resolver.
-}
-{
-const okta = createVerifier({
-  issuer: 'https://YOUR_ORG.okta.com/oauth2/default',
-  audience: 'api://default',
-  dialect: 'okta',
-  claims: { permissions: 'groups' },
-});
-}
-{
-const keycloak = createVerifier({
-  issuer: 'https://keycloak.example.com/realms/acme',
-  audience: 'orders-api',
-  dialect: 'keycloak',
-});
-}
-{
-const custom = createVerifier({
-  issuer: 'https://id.example.com/',
-  audience: 'https://api.example.com',
-  claims: { scopes: 'scp', permissions: 'authorization.roles' },
-});
-}
+
+// Several issuers: per-issuer options typed on their own, and the resolver form.
+const entries: IssuerOptions[] = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }];
+const resolver: IssuerResolver = async (issuer, request) => (issuer.startsWith('https://') && request.url ? entries[0] : undefined);
+const issuerOfResult: string = (await createVerifier({ issuers: entries }).verify('t')).issuer;
+void createVerifier({ issuers: resolver, issuerCache: { maxEntries: 10 } });
+void issuerOfResult;
