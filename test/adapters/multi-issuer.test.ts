@@ -1,9 +1,9 @@
 /**
  * One API trusting two real issuers — an `oidc-provider` authorization server (RFC 9068 tokens,
  * keys by discovery) and the local issuer of the examples (Auth0-shaped tokens, keys from its
- * jwksUri) — through every adapter: Express, Fastify, Koa and the Fetch API. Each adapter is
- * given the options (not a shared verifier), so each builds its own multi-issuer verifier. A
- * third issuer, running and reachable, is never asked for anything.
+ * jwksUri) — through every adapter: Express, Fastify, Koa, the Fetch API and the Lambda
+ * authorizer. Each adapter is given the options (not a shared verifier), so each builds its own
+ * multi-issuer verifier. A third issuer, running and reachable, is never asked for anything.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as expressAdapter from '../../adapters/express.js';
 import fastifyGuard, * as fastifyAdapter from '../../adapters/fastify.js';
 import * as koaAdapter from '../../adapters/koa.js';
+import * as lambdaAdapter from '../../adapters/lambda.js';
 import * as webAdapter from '../../adapters/web.js';
 import type { AuthResult, VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
@@ -29,6 +30,7 @@ let local: LocalIssuer;
 let third: LocalIssuer;
 let thirdRequests = 0;
 const hosts: Record<string, Host> = {};
+let options: VerifierOptions;
 const closers: Array<() => Promise<void>> = [];
 
 const answer = (auth: AuthResult | undefined) => ({ issuer: auth?.issuer, client: auth?.clientId, scopes: auth?.scopes });
@@ -44,7 +46,7 @@ async function httpHost(listener: Parameters<typeof listen>[0]): Promise<Host> {
 
 beforeAll(async () => {
   [provider, local, third] = await Promise.all([startOidcProvider({ scopes: 'orders:read' }), LocalIssuer.start(), LocalIssuer.start()]);
-  const options: VerifierOptions = {
+  options = {
     issuers: [
       { issuer: provider.issuer, audience: ORDERS, dialect: 'rfc9068' },
       { issuer: local.issuer, audience: ORDERS, jwksUri: local.jwksUri, dialect: 'auth0' },
@@ -118,5 +120,22 @@ describe('an API trusting two issuers, through every adapter', () => {
     const token = await third.mint(ORDERS, { scope: 'orders:read', iss: local.issuer });
     const { status, body } = await (hosts[name] as Host)(`Bearer ${token}`);
     expect({ status, error: body.error }).toEqual({ status: 401, error: 'invalid_token' });
+  });
+});
+
+describe('an API trusting two issuers, as an API Gateway Lambda authorizer', () => {
+  const event = (token: string): lambdaAdapter.TokenAuthorizerEvent => ({
+    type: 'TOKEN',
+    authorizationToken: `Bearer ${token}`,
+    methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/orders',
+  });
+  const effect = (result: unknown) => (result as lambdaAdapter.PolicyResponse).policyDocument.Statement[0]?.Effect;
+
+  it('allows a token from either issuer and refuses one from the third', async () => {
+    const authorizer = lambdaAdapter.createAuthorizer(options, { scopes: 'orders:read' });
+    expect(effect(await authorizer(event(await provider.token(ORDERS, 'orders:read'))))).toBe('Allow');
+    expect(effect(await authorizer(event(await local.mint(ORDERS, { scope: 'orders:read' }))))).toBe('Allow');
+    await expect(authorizer(event(await third.mint(ORDERS, { scope: 'orders:read' })))).rejects.toThrow('Unauthorized');
+    expect(third.requests).toBe(thirdRequests);
   });
 });
