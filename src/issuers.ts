@@ -16,7 +16,7 @@ import { AccessTokenError, KeysUnavailableError, invalidToken } from './errors.j
 import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
 import { createSecretKeySource, createStaticKeySource } from './keys/static.js';
-import { refuseUnknownIssuerOptions, type IssuerCacheOptions, type IssuerOptions, type IssuerResolver, type IssuerResolverRequest, type JwksOptions } from './options.js';
+import { refuseUnknownIssuerOptions, type IssuerCacheOptions, type IssuerOptions, type IssuerResolver, type IssuerResolverRequest, type JwksOptions, type SharedOptions } from './options.js';
 import type { VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
 import type { JWTClaims, KeySource } from './types.js';
@@ -232,7 +232,7 @@ export interface IssuerDirectory {
 /** The directory for `issuers` (a list, or a resolver); validates the list now. */
 export function createIssuerDirectory(
   backend: CryptoBackend,
-  issuers: IssuerOptions[] | IssuerResolver,
+  issuers: NonNullable<SharedOptions['issuers']>,
   shared: { jwks?: JwksOptions; issuerCache?: IssuerCacheOptions },
 ): IssuerDirectory {
   if (typeof issuers === 'function') return new ResolvedIssuers(backend, issuers, shared);

@@ -78,7 +78,8 @@ export interface ClaimMapping {
 
 /**
  * The per-tenant form of `issuers`: asked with the token's unverified `iss` (and the request),
- * answers that issuer's options, or `undefined` to refuse it. Asked at most once per issuer
+ * answers that issuer's options (`issuer` may be left out: it is the one asked about), or
+ * `undefined` to refuse it. Asked at most once per issuer
  * while its answer is cached (`issuerCache`); its answer is validated like a static entry.
  */
 export type IssuerResolver = (
@@ -107,13 +108,13 @@ export interface IssuerCacheOptions {
 /** What concerns the request or the API as a whole: the same whatever the issuer. */
 export interface SharedOptions {
   /**
-   * Several issuers: a list of `IssuerOptions` (each with its own keys, audience, algorithms,
-   * dialect), or a resolver for per-tenant lookup. The token's unverified `iss` only selects
+   * Several issuers: a list of `IssuerOptions`, each naming its `issuer` (and with its own keys,
+   * audience, algorithms, dialect), or a resolver for per-tenant lookup. The token's unverified `iss` only selects
    * among them; an issuer not listed (or refused by the resolver) is refused before any network
    * request. Excludes the top-level issuer options.
    * @default none: the top level describes the one issuer
    */
-  issuers?: IssuerOptions[] | IssuerResolver;
+  issuers?: Array<IssuerOptions & { issuer: string }> | IssuerResolver;
   /** Bounds on the resolver's cached answers (`issuers` as a function). */
   issuerCache?: IssuerCacheOptions;
   /**

@@ -82,7 +82,7 @@ void isGuardError;
 
 
 // Several issuers: per-issuer options typed on their own, and the resolver form.
-const entries: IssuerOptions[] = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }];
+const entries = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }] satisfies IssuerOptions[];
 const resolver: IssuerResolver = async (issuer, request) => (issuer.startsWith('https://') && request.url ? entries[0] : undefined);
 const issuerOfResult: string = (await createVerifier({ issuers: entries }).verify('t')).issuer;
 void createVerifier({ issuers: resolver, issuerCache: { maxEntries: 10 } });
