@@ -224,6 +224,35 @@ function checkTenantIssuer(claims: JWTClaims, template: TenantTemplate, configur
   }
 }
 
+/**
+ * The issuer's part of the pipeline for a compact JWS (`token` is what was presented):
+ * verified with the one issuer's pipeline, or, with `issuers`, with the pipeline the token's
+ * unverified `iss` selects — never a new key source: an unknown issuer is refused here, before
+ * any request — and a failure's reason naming the issuer tried.
+ */
+export type IssuerStep = (token: string, jws: string, request: IssuerResolverRequest) => VerifiedToken | Promise<VerifiedToken>;
+
+export function createIssuerStep(backend: CryptoBackend, options: IssuerOptions & SharedOptions): IssuerStep {
+  if (options.issuers === undefined) {
+    const single = createIssuerPipeline(backend, options, {});
+    return (token, jws) => single.verify(token, jws, undefined);
+  }
+  const directory = createIssuerDirectory(backend, options.issuers, options);
+  const run = (pipeline: IssuerPipeline, token: string, jws: string, claims: JWTClaims) => {
+    try {
+      const verified = pipeline.verify(token, jws, claims);
+      return verified instanceof Promise ? verified.catch((error: unknown) => Promise.reject(namingIssuer(error, pipeline.issuer))) : verified;
+    } catch (error) {
+      throw namingIssuer(error, pipeline.issuer);
+    }
+  };
+  return (token, jws, request) => {
+    const claims = readUnverifiedClaims(jws, backend);
+    const selected = directory.select(claims.iss, request);
+    return selected instanceof Promise ? selected.then((pipeline) => run(pipeline, token, jws, claims)) : run(selected, token, jws, claims);
+  };
+}
+
 /** Picks the issuer pipeline for a token's unverified `iss`. */
 export interface IssuerDirectory {
   select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline>;

@@ -14,7 +14,7 @@ import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, typ
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
-import { createIssuerDirectory, createIssuerPipeline, namingIssuer, readUnverifiedClaims, type IssuerDirectory, type IssuerPipeline } from './issuers.js';
+import { createIssuerStep, namingIssuer } from './issuers.js';
 import { ResultCache, type VerifiedToken } from './result-cache.js';
 import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
@@ -44,10 +44,8 @@ export function isVerifier(value: unknown): value is Verifier {
 
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
   const config = validateOptions(options);
-  const issuers = options.issuers;
-  // One issuer: its pipeline, called directly. Several: the one the token's `iss` selects.
-  const single: IssuerPipeline | undefined = issuers === undefined ? createIssuerPipeline(backend, options, {}) : undefined;
-  const directory: IssuerDirectory | undefined = issuers === undefined ? undefined : createIssuerDirectory(backend, issuers, options);
+  const verifyIssued = createIssuerStep(backend, options);
+  const severalIssuers = options.issuers !== undefined;
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
@@ -60,34 +58,14 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
    */
   function verifyToken(token: string, request: BindingRequest): VerifiedToken | Promise<VerifiedToken> {
     const decrypted = decrypt(token);
-    if (typeof decrypted === 'string') return single ? single.verify(token, decrypted, undefined) : verifyForIssuer(token, decrypted, request);
-    return decrypted.then((jws) => (single ? single.verify(token, jws, undefined) : verifyForIssuer(token, jws, request)));
-  }
-
-  /**
-   * Several issuers: the unverified `iss` picks one of the configured pipelines (never a new
-   * key source: an unknown issuer is refused here, before any request), and that issuer's keys
-   * and rules decide. A failure's reason names the issuer tried.
-   */
-  function verifyForIssuer(token: string, jws: string, request: BindingRequest): VerifiedToken | Promise<VerifiedToken> {
-    const claims = readUnverifiedClaims(jws, backend);
-    const selected = (directory as IssuerDirectory).select(claims.iss, request);
-    const run = (pipeline: IssuerPipeline) => {
-      try {
-        const verified = pipeline.verify(token, jws, claims);
-        return verified instanceof Promise ? verified.catch((error: unknown) => Promise.reject(namingIssuer(error, pipeline.issuer))) : verified;
-      } catch (error) {
-        throw namingIssuer(error, pipeline.issuer);
-      }
-    };
-    return selected instanceof Promise ? selected.then(run) : run(selected);
+    return typeof decrypted === 'string' ? verifyIssued(token, decrypted, request) : decrypted.then((jws) => verifyIssued(token, jws, request));
   }
 
   /**
    * Everything after the credentials, synchronously whenever nothing has to be awaited: it
    * returns the result or throws a `GuardError`, and only a JWE, a key still being fetched or a
    * DPoP proof makes it return a promise. `request` is read only by the sender-constraint step,
-   * for a bound token or the DPoP scheme (see `BindingRequest`).
+   * for a bound token or the DPoP scheme (see `BindingRequest`), and by an issuer resolver.
    */
   function verifyNow(token: string, scheme: AuthScheme, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     try {
@@ -116,7 +94,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 
   /** The clock, on every request; with several issuers a refusal names the token's. */
   function checkTimesOf(verified: VerifiedToken): void {
-    if (directory === undefined) return checkTimes(verified.claims, claimRules, nowInSeconds());
+    if (!severalIssuers) return checkTimes(verified.claims, claimRules, nowInSeconds());
     try {
       checkTimes(verified.claims, claimRules, nowInSeconds());
     } catch (error) {
