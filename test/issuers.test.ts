@@ -135,6 +135,20 @@ describe('several issuers, listed', () => {
     expect(error.reason).not.toMatch(/[\r\n]/);
   });
 
+  it('selects an Entra tenant-template entry for a tenant’s issuer, holding the token to its tid', async () => {
+    const entraKey = keyFor('RS256', 'entra-key');
+    const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    const verifier = listVerifier({}, [
+      {},
+      { issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0', audience: API_B, dialect: 'entra', jwksUri: undefined, keys: { keys: [entraKey.jwk] } },
+    ]);
+    const iss = `https://login.microsoftonline.com/${tenant}/v2.0`;
+    const result = await verifier.verify(mint({ iss, aud: API_B, azp: 'client', tid: tenant, ver: '2.0' }, { key: entraKey }));
+    expect(result).toMatchObject({ issuer: iss, dialect: 'entra' });
+    await expectRefused(verifier.verify(mint({ iss, aud: API_B, azp: 'client', tid: '9188040d-6c67-4c5b-b112-36a304b66dad' }, { key: entraKey })), /^issuer ".*\{tenantid\}\/v2.0": iss names tenant/);
+    await expectRefused(verifier.verify(mint({ iss: 'https://login.microsoftonline.com/not-a-tenant/v2.0', aud: API_B }, { key: entraKey })), /is not a configured issuer/);
+  });
+
   it('gives a single issuer’s results the issuer too', async () => {
     const verifier = createVerifier({ issuer: a.issuer, audience: API_A });
     expect((await verifier.verify(a.token({ aud: API_A }))).issuer).toBe(a.issuer);
