@@ -223,7 +223,7 @@ function stringList(value: unknown, name: string): string[] | undefined {
 }
 
 /** A token-supplied value for a log line: JSON-quoted (control characters escaped), and short. */
-function quote(value: unknown): string {
+export function quote(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

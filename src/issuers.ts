@@ -11,7 +11,7 @@
 import { LRUCache } from 'lru-cache';
 import { checkAudience, checkClaimTypes, checkIssuer, parseClaims } from './claims.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
-import { DIALECTS, applyDialect, claimPath, type DialectRules } from './dialects.js';
+import { DIALECTS, applyDialect, claimPath, quote, type DialectRules } from './dialects.js';
 import { AccessTokenError, KeysUnavailableError, invalidToken } from './errors.js';
 import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
@@ -419,10 +419,4 @@ export function namingIssuer(error: unknown, issuer: string): unknown {
   }
   if (error instanceof KeysUnavailableError) return new KeysUnavailableError(where + error.reason, error.retryAfter, { cause: error });
   return error;
-}
-
-/** A token-supplied value for a log line: JSON-quoted (control characters escaped), and short. */
-function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
