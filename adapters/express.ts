@@ -5,8 +5,8 @@
  * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { claimGuard, permissionGuard, scopeGuard, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -56,24 +56,7 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   };
 }
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): RequestHandler {
-  return guardMiddleware(scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): RequestHandler {
-  return guardMiddleware(permissionGuard(permissions, options));
-}
-
-/**
- * 403 unless the token's claims meet the requirement: `requireClaim(name, value | predicate,
- * description?)` (a claim that is an array must contain the value), or `requireClaim(predicate,
- * description)` over all claims. `description` is what the client reads.
- */
-export function requireClaim(name: string, expected: ClaimRequirement, description?: string): RequestHandler;
-export function requireClaim(predicate: ClaimsPredicate, description: string): RequestHandler;
-export function requireClaim(first: string | ClaimsPredicate, second: ClaimRequirement | string, description?: string): RequestHandler {
-  return guardMiddleware(claimGuard(first, second, description));
-}
+export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardMiddleware);
 
 function guardMiddleware(guard: Guard): RequestHandler {
   const check = createHostGuard<Request>(guard);

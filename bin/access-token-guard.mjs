@@ -33,7 +33,7 @@ const USAGE = `Usage:
       Prints the key's SHA-256 thumbprint (RFC 7638), as Auth0 shows thumbprint_sha256, and for a
       certificate also its x5t#S256 (RFC 8705), which certificate-bound tokens carry in cnf.
   access-token-guard inspect [<token> | -] [--issuer <url>] [--audience <id>]... [--jwks-uri <url>]
-                             [--dialect auth0|rfc9068|any] [--alg <alg>]... [--clock-tolerance <s>] [--json]
+                             [--dialect auth0|rfc9068|any|cognito|entra|okta|keycloak] [--alg <alg>]... [--clock-tolerance <s>] [--json]
       Decodes the token (from stdin when absent or "-"), says which profile it looks like, and runs
       every check the API would: exit 0 only when it would be accepted, 1 otherwise. Offline unless
       given --jwks-uri or --issuer (then the signature is checked against the issuer's keys).
@@ -163,7 +163,8 @@ async function inspect(args) {
     true,
   );
   if (positionals.length > 1) throw new UsageError('inspect takes one token');
-  if (values.dialect !== undefined && !['auth0', 'rfc9068', 'any'].includes(values.dialect)) throw new UsageError('--dialect must be auth0, rfc9068 or any');
+  const dialects = ['auth0', 'rfc9068', 'any', 'cognito', 'entra', 'okta', 'keycloak'];
+  if (values.dialect !== undefined && !dialects.includes(values.dialect)) throw new UsageError(`--dialect must be one of ${dialects.join(', ')}`);
   const tolerance = values['clock-tolerance'] === undefined ? undefined : Number(values['clock-tolerance']);
   if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) throw new UsageError('--clock-tolerance must be a number of seconds >= 0');
   const token = positionals[0] === undefined || positionals[0] === '-' ? readFileSync(0, 'utf8').trim() : positionals[0];

@@ -114,11 +114,12 @@ export async function inspectToken(token: string, settings: InspectSettings = {}
   const clockTolerance = settings.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   checks.push(
     run('lifetime', `valid now (clock tolerance ${clockTolerance} s)`, () =>
-      checkTimes(claims, { issuer: '', audiences: [], clockTolerance, maxTokenAge: undefined }, nowInSeconds()),
+      checkTimes(claims, { clockTolerance, maxTokenAge: undefined }, nowInSeconds()),
     ),
   );
   const dialect = settings.dialect ?? 'any';
-  checks.push(run('profile', `meets the rules of dialect "${dialect}"`, () => void applyDialect(dialect, parsed.header, claims)));
+  const rules = { dialect, clientIds: undefined, scopesPath: undefined, permissionsPath: undefined, audiences: settings.audience ?? [] };
+  checks.push(run('profile', `meets the rules of dialect "${dialect}"`, () => void applyDialect(rules, parsed.header, claims)));
   return report('jws', profileOf(parsed.header, claims), parsed.header, claims, checks);
 }
 

@@ -51,6 +51,8 @@ export class LocalIssuer {
   readonly published: SigningKey[] = [];
   /** How many times the JWKS was served. */
   jwksHits = 0;
+  /** How many requests of any kind the issuer received. */
+  requests = 0;
   #server: Server | undefined;
   #counter = 0;
 
@@ -136,6 +138,7 @@ export class LocalIssuer {
 
   async #listen(): Promise<void> {
     const server = createServer((request, response) => {
+      this.requests++;
       const send = (status: number, body: unknown) => {
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };

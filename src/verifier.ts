@@ -1,28 +1,23 @@
 /**
- * `createVerifier`: validates the options once, then wires the pipeline of DESIGN.md:
- * credentials ─► decrypt ─► signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
- * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
- * adapter), never here.
+ * `createVerifier`: validates the options once, then wires the pipeline of docs/architecture.md:
+ * credentials ─► decrypt ─► [issuer] signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
+ * The issuer's part (src/issuers.ts) is one pipeline for a single issuer, or, with `issuers`,
+ * the one the token's unverified `iss` selects. The crypto backend is chosen by the entry point
+ * (Node in `src/index.ts`, WebCrypto in the web adapter), never here.
  */
 import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingRequest } from './binding/index.js';
-import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
+import { checkTimes, nowInSeconds, type TimeRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
-import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
+import type { CryptoBackend } from './crypto/types.js';
 import { createDecryptStep } from './jwe/decrypt.js';
-import { refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
-import { applyDialect } from './dialects.js';
+import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
-import { explainKeyRefusal } from './diagnosis.js';
 import { GUARD_REFUSED, guardedHooks, since, type VerifierHooks } from './hooks.js';
-import type { FetchHooks } from './keys/observed-fetch.js';
 import { AuthResult as Result } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
-import { createDiscoveredJwks } from './keys/discovery.js';
-import { createRemoteJwks } from './keys/remote-jwks.js';
-import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
+import { createIssuerStep, namingIssuer } from './issuers.js';
 import { ResultCache, type VerifiedToken } from './result-cache.js';
-import { SignatureVerifier, type CompactJws } from './signature.js';
-import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
+import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
 export type { VerifierOptions } from './options.js';
 
@@ -44,8 +39,8 @@ export interface Verifier {
    * once tokens can be verified without waiting; rejects with the precise failure: a
    * `ConfigurationError` (an `issuer` that differs from the issuer's own by a trailing slash, a
    * key that fits no allowed algorithm) or our `KeysUnavailableError`. Call it at startup to fail
-   * at boot rather than on the first request. Nothing is required of it: without it, keys are
-   * fetched on the first request.
+   * at boot rather than on the first request. Nothing requires it: without it, keys are fetched
+   * on the first request. With an `issuers` resolver, issuers are only known per token.
    */
   ready(): Promise<void>;
   /** The challenge settings errors of this verifier are rendered with. */
@@ -57,17 +52,16 @@ export function isVerifier(value: unknown): value is Verifier {
   return typeof value === 'object' && value !== null && typeof (value as Verifier).authenticate === 'function';
 }
 
-const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
-
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
   const config = validateOptions(options);
   const hooks = guardedHooks(options.hooks);
-  const keySources = buildKeySources(options, config.issuer, config.algorithms, hooks);
-  const signature = new SignatureVerifier(backend, config.algorithms, (alg) => (alg.startsWith('HS') ? keySources.secret : keySources.publicKeys) as KeySource);
+  const issuers = createIssuerStep(backend, withIssuer(options, config.issuer), hooks);
+  const verifyIssued = issuers.verify;
+  const severalIssuers = options.issuers !== undefined;
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
-  const { claimRules, credentialRules, dialect } = config;
+  const { claimRules, credentialRules } = config;
   const challenge = withGuardReporter(config.challenge, hooks.refused);
   const { verified: onVerified, refused: onRefused, unavailable: onUnavailable, resultCacheHit: onCacheHit, resultCacheMiss: onCacheMiss } = hooks;
   // The clock is read only for a hook that reports a duration.
@@ -78,52 +72,16 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
    * no microtask) whenever nothing has to be awaited — on Node with the key in memory, every
    * request — since each await costs about as much as a claim check (bench/RESULTS.md).
    */
-  function verifyToken(token: string): VerifiedToken | Promise<VerifiedToken> {
+  function verifyToken(token: string, request: BindingRequest): VerifiedToken | Promise<VerifiedToken> {
     const decrypted = decrypt(token);
-    return typeof decrypted === 'string' ? verifyJws(token, decrypted) : decrypted.then((jws) => verifyJws(token, jws));
-  }
-
-  function verifyJws(token: string, jws: string): VerifiedToken | Promise<VerifiedToken> {
-    const parsed = signature.parse(jws);
-    let checked: void | Promise<void>;
-    try {
-      checked = signature.check(parsed);
-    } catch (error) {
-      throw explainKeyRefusal(error, parsed, claimRules.issuer, backend);
-    }
-    if (!(checked instanceof Promise)) return checkClaims(token, jws, parsed);
-    return checked.then(
-      () => checkClaims(token, jws, parsed),
-      (error: unknown) => {
-        throw explainKeyRefusal(error, parsed, claimRules.issuer, backend);
-      },
-    );
-  }
-
-  /** Claims of a token whose signature verified. */
-  function checkClaims(token: string, jws: string, parsed: CompactJws): VerifiedToken {
-    const claims = parseClaims(backend.decodeBase64UrlText(parsed.payload));
-    checkClaimTypes(claims);
-    checkIssuer(claims, claimRules.issuer);
-    checkAudience(claims, claimRules.audiences);
-    const profile = applyDialect(dialect, parsed.header, claims);
-    return {
-      token: jws,
-      encrypted: jws !== token,
-      header: parsed.header,
-      claims,
-      dialect: profile.dialect,
-      clientId: profile.clientId,
-      scopes: profile.scopes,
-      permissions: profile.permissions,
-    };
+    return typeof decrypted === 'string' ? verifyIssued(token, decrypted, request) : decrypted.then((jws) => verifyIssued(token, jws, request));
   }
 
   /**
    * Everything after the credentials, synchronously whenever nothing has to be awaited: it
    * returns the result or throws a `GuardError`, and only a JWE, a key still being fetched or a
    * DPoP proof makes it return a promise. `request` is read only by the sender-constraint step,
-   * for a bound token or the DPoP scheme (see `BindingRequest`).
+   * for a bound token or the DPoP scheme (see `BindingRequest`), and by an issuer resolver.
    */
   function verifyNow(token: string, scheme: AuthScheme, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     try {
@@ -139,10 +97,10 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
       }
       if (cached !== undefined) {
         // A cached result skips only what cannot change; the clock and the caller still count.
-        checkTimes(cached.claims, claimRules, nowInSeconds());
+        checkTimesOf(cached);
         return bind(cached, scheme, token, dpopProof, request);
       }
-      const pending = verifyToken(token);
+      const pending = verifyToken(token, request);
       if (pending instanceof Promise) {
         return pending.then((verified) => accept(verified, scheme, token, dpopProof, request)).catch((error: unknown) => {
           throw finish(error, scheme, challenge);
@@ -154,9 +112,19 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     }
   }
 
+  /** The clock, on every request; with several issuers a refusal names the token's. */
+  function checkTimesOf(verified: VerifiedToken): void {
+    if (!severalIssuers) return checkTimes(verified.claims, claimRules, nowInSeconds());
+    try {
+      checkTimes(verified.claims, claimRules, nowInSeconds());
+    } catch (error) {
+      throw namingIssuer(error, verified.issuer);
+    }
+  }
+
   /** A freshly verified token: the clock, then the cache, then the caller. */
   function accept(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest) {
-    checkTimes(verified.claims, claimRules, nowInSeconds());
+    checkTimesOf(verified);
     cache?.set(token, verified);
     return bind(verified, scheme, token, dpopProof, request);
   }
@@ -244,7 +212,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   async function ready(): Promise<void> {
     const started = performance.now();
     try {
-      await Promise.all([keySources.publicKeys?.ready?.(), keySources.secret?.ready?.()]);
+      await issuers.ready();
     } catch (error) {
       if (error instanceof GuardError) report(error, started);
       throw error;
@@ -261,6 +229,13 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 function withGuardReporter(challenge: ChallengeOptions, refused: VerifierHooks['refused']): ChallengeOptions {
   if (refused === undefined) return challenge;
   return Object.freeze({ ...challenge, [GUARD_REFUSED]: refused });
+}
+
+/** The options with `issuer` set from the `domain` shorthand, when that is how it was given. */
+function withIssuer(options: VerifierOptions, issuer: string | undefined): VerifierOptions {
+  if (options.domain === undefined) return options;
+  const { domain: _domain, ...rest } = options;
+  return { ...rest, issuer };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */
@@ -283,53 +258,31 @@ function finish(error: unknown, scheme: AuthScheme | undefined, challenge: Chall
 }
 
 interface Config {
-  issuer: string;
-  algorithms: string[];
-  dialect: Dialect;
-  claimRules: ClaimRules;
+  /** The issuer the `domain` shorthand names, if given. */
+  issuer: string | undefined;
+  claimRules: TimeRules;
   credentialRules: CredentialRules;
   challenge: ChallengeOptions;
   resultCache: ResultCacheOptions | undefined;
 }
 
-/** Misconfiguration is a `TypeError` at startup, never a surprise on the first request. */
+/**
+ * Misconfiguration is a `TypeError` at startup, never a surprise on the first request. The
+ * options shared by every issuer are checked here; each issuer's, by its pipeline.
+ */
 function validateOptions(options: VerifierOptions): Config {
   if (options === null || typeof options !== 'object') throw new TypeError('createVerifier needs an options object');
   refuseUnknownOptions(options);
-  const { audience } = options;
-  const issuer = issuerOf(options);
-  const audiences = typeof audience === 'string' ? [audience] : audience;
-  if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
-    throw new TypeError('`audience` must be a non-empty string or array of non-empty strings');
+  if (options.issuers !== undefined) {
+    const misplaced = ISSUER_OPTION_NAMES.filter((name) => name !== 'jwks' && (options as Record<string, unknown>)[name] !== undefined);
+    if (misplaced.length > 0) {
+      throw new TypeError(`\`${misplaced.join('`, `')}\` describe one issuer: with \`issuers\`, set them in each entry of \`issuers\` instead`);
+    }
+  } else if (options.issuerCache !== undefined) {
+    throw new TypeError('`issuerCache` bounds the answers of an `issuers` resolver, and `issuers` is not set');
   }
 
-  const algorithms = options.algorithms ?? ['RS256'];
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('`algorithms` must be a non-empty array');
-  for (const alg of algorithms) {
-    if (typeof alg === 'string' && alg.toLowerCase() === 'none') throw new TypeError('`none` is never an acceptable algorithm');
-    if (!isSigningAlgorithm(alg)) {
-      throw new TypeError(`unsupported algorithm ${JSON.stringify(alg)}; supported: ${Object.keys(SIGNING_ALGORITHMS).join(', ')}`);
-    }
-  }
-  const symmetric = algorithms.filter((alg) => alg.startsWith('HS'));
-  if (symmetric.length > 0) {
-    if (options.secret === undefined) throw new TypeError(`${symmetric.join(', ')} need the \`secret\` option`);
-    if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
-      throw new TypeError('`secret` must be a string or a Uint8Array');
-    }
-    const length = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret).length : options.secret.length;
-    for (const alg of symmetric) {
-      if (length < (HMAC_MIN_BYTES[alg] as number)) {
-        throw new TypeError(`the secret is ${length} bytes; ${alg} needs at least ${HMAC_MIN_BYTES[alg]} (RFC 7518 §3.2)`);
-      }
-    }
-  } else if (options.secret !== undefined) {
-    throw new TypeError('`secret` is set but `algorithms` has no HS algorithm: add HS256 (or the one the API uses)');
-  }
-  if (options.keys !== undefined && options.jwksUri !== undefined) throw new TypeError('set either `keys` or `jwksUri`, not both');
-
-  const dialect = options.dialect ?? 'any';
-  if (!['auth0', 'rfc9068', 'any'].includes(dialect)) throw new TypeError('`dialect` must be "auth0", "rfc9068" or "any"');
+  const issuer = issuerFromDomain(options);
   const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new TypeError('`clockTolerance` must be a number of seconds >= 0');
   if (options.maxTokenAge !== undefined && !(Number.isFinite(options.maxTokenAge) && options.maxTokenAge > 0)) {
@@ -340,15 +293,11 @@ function validateOptions(options: VerifierOptions): Config {
     if (!['header', 'query', 'body'].includes(location)) throw new TypeError(`unknown token location ${JSON.stringify(location)}`);
   }
   const { tokenHeader, tokenCookie } = options;
-  if (tokenHeader !== undefined && (typeof tokenHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(tokenHeader))) {
-    throw new TypeError('`tokenHeader` must be a header name');
-  }
+  if (tokenHeader !== undefined && (typeof tokenHeader !== 'string' || !TOKEN_NAME.test(tokenHeader))) throw new TypeError('`tokenHeader` must be a header name');
   if (tokenHeader !== undefined && ['authorization', 'dpop', 'cookie'].includes(tokenHeader.toLowerCase())) {
     throw new TypeError(`\`tokenHeader\` cannot be ${tokenHeader}: it is read by its own rules`);
   }
-  if (tokenCookie !== undefined && (typeof tokenCookie !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(tokenCookie))) {
-    throw new TypeError('`tokenCookie` must be a cookie name');
-  }
+  if (tokenCookie !== undefined && (typeof tokenCookie !== 'string' || !TOKEN_NAME.test(tokenCookie))) throw new TypeError('`tokenCookie` must be a cookie name');
 
   const schemes: AuthScheme[] = options.dpop ? (options.dpop.required ? ['DPoP'] : ['Bearer', 'DPoP']) : ['Bearer'];
   const challenge: ChallengeOptions = Object.freeze({
@@ -360,9 +309,7 @@ function validateOptions(options: VerifierOptions): Config {
 
   return {
     issuer,
-    algorithms,
-    dialect,
-    claimRules: { issuer, audiences, clockTolerance, maxTokenAge: options.maxTokenAge },
+    claimRules: { clockTolerance, maxTokenAge: options.maxTokenAge },
     credentialRules: {
       locations,
       schemes,
@@ -378,47 +325,25 @@ function validateOptions(options: VerifierOptions): Config {
 /** Seconds of clock skew tolerated when `clockTolerance` is not set (Auth0's own SDKs allow 5). */
 export const DEFAULT_CLOCK_TOLERANCE = 5;
 
+/** An HTTP token (RFC 9110 §5.6.2): what a header or cookie name may be. */
+const TOKEN_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
- * The issuer: `issuer` as given, or `https://<domain>/` from the Auth0 shorthand. A domain is a
- * host name: a scheme, path or port in it is refused rather than guessed around.
+ * The issuer of the Auth0 shorthand, `https://<domain>/`. A domain is a host name: a scheme, path
+ * or port in it is refused rather than guessed around.
  */
-function issuerOf(options: VerifierOptions): string {
-  const { issuer, domain } = options;
-  if (domain !== undefined) {
-    if (issuer !== undefined) throw new TypeError('set either `issuer` or `domain`, not both');
-    if (typeof domain !== 'string' || domain === '') throw new TypeError('`domain` must be a non-empty string');
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
-      throw new TypeError(`\`domain\` is a host name without a scheme: use ${JSON.stringify(domain.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, ''))}, or set \`issuer\` to the full URL`);
-    }
-    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(domain)) {
-      throw new TypeError(`\`domain\` must be a host name such as "tenant.eu.auth0.com" (no path, port or slash), got ${JSON.stringify(domain)}`);
-    }
-    return `https://${domain.toLowerCase()}/`;
+function issuerFromDomain(options: VerifierOptions): string | undefined {
+  const { issuer, domain, issuers } = options;
+  if (domain === undefined) return undefined;
+  if (issuer !== undefined) throw new TypeError('set either `issuer` or `domain`, not both');
+  if (issuers !== undefined) throw new TypeError('`domain` describes the one issuer: with `issuers`, set `issuer` in each entry');
+  if (typeof domain !== 'string' || domain === '') throw new TypeError('`domain` must be a non-empty string');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i;
+  if (scheme.test(domain)) {
+    throw new TypeError(`\`domain\` is a host name without a scheme: use ${JSON.stringify(domain.replace(scheme, '').replace(/\/.*$/, ''))}, or set \`issuer\` to the full URL`);
   }
-  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('`issuer` must be a non-empty string (or set `domain`, the Auth0 shorthand)');
-  return issuer;
-}
-
-interface KeySources {
-  /** For HS algorithms. */
-  secret: KeySource | undefined;
-  /** For every other algorithm. */
-  publicKeys: KeySource | undefined;
-}
-
-/** HS algorithms verify with the secret; every other algorithm with the public-key source. */
-function buildKeySources(options: VerifierOptions, issuer: string, algorithms: readonly string[], hooks: FetchHooks): KeySources {
-  const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
-  const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
-  if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
-    throw new TypeError('`keys`/`jwksUri` are set but `algorithms` allows only HS algorithms, which verify with `secret`');
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(domain)) {
+    throw new TypeError(`\`domain\` must be a host name such as "tenant.eu.auth0.com" (no path, port or slash), got ${JSON.stringify(domain)}`);
   }
-  const publicKeys = !needsPublicKeys
-    ? undefined
-    : options.keys !== undefined
-      ? createStaticKeySource(options.keys, algorithms)
-      : options.jwksUri !== undefined
-        ? createRemoteJwks(options.jwksUri, options.jwks, hooks)
-        : createDiscoveredJwks(issuer, options.jwks, hooks);
-  return { secret, publicKeys };
+  return `https://${domain.toLowerCase()}/`;
 }

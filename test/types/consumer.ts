@@ -7,7 +7,7 @@
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { createVerifier, isGuardError, type AuthResult, type VerifierOptions } from 'access-token-guard';
+import { createVerifier, isGuardError, type AuthResult, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
 import { authenticate as expressAuthenticate, requirePermissions as expressPermissions, requireScopes as expressScopes } from 'access-token-guard/express';
 import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
 import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
@@ -80,43 +80,9 @@ void answer;
 void authorizerContext;
 void isGuardError;
 
-// README: ready() at startup, the domain shorthand.
-{
-  const verifier = createVerifier({ domain: 'YOUR_TENANT.eu.auth0.com', audience: 'https://api.example.com' });
-  await verifier.ready(); // throws at boot on a misconfiguration, instead of failing every request
-}
-
-// README: requireClaim in both forms.
-{
-  const { requireClaim } = await import('access-token-guard/express');
-  const adminsOfAcme = [requireClaim('org_id', 'org_acme'), requireClaim('roles', 'admin', 'Administrators only.')];
-  const mfa = requireClaim('amr', (value) => Array.isArray(value) && value.includes('mfa'), 'Sign in with MFA for this.');
-  void adminsOfAcme;
-  void mfa;
-}
-
-// README: hooks.
-{
-  const verifier = createVerifier({
-    issuer: 'https://YOUR_DOMAIN/',
-    audience: 'https://api.example.com',
-    hooks: {
-      refused: ({ reasonCode, status, error }) => console.info({ reasonCode, status, reason: error.reason }, 'access token refused'),
-      keysFetchFailed: ({ url, reason }) => console.warn({ url, reason }, 'JWKS fetch failed'),
-    },
-  });
-  void verifier;
-}
-
-// README: access-token-guard/testing.
-{
-  const { LocalIssuer } = await import('access-token-guard/testing');
-  const issuer = await LocalIssuer.start({ audience: 'https://api.example.com' });
-  const options = { issuer: issuer.issuer, audience: 'https://api.example.com' }; // give these to authenticate()
-  const token = await issuer.mint({ scope: 'read:messages', permissions: ['delete:messages'] });
-  const expired = await issuer.mint({}, { expiresIn: -60 });
-  await issuer.close();
-  void options;
-  void token;
-  void expired;
-}
+// Several issuers: per-issuer options typed on their own, and the resolver form.
+const entries = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }] satisfies IssuerOptions[];
+const resolver: IssuerResolver = async (issuer, request) => (issuer.startsWith('https://') && request.url ? entries[0] : undefined);
+const issuerOfResult: string = (await createVerifier({ issuers: entries }).verify('t')).issuer;
+void createVerifier({ issuers: resolver, issuerCache: { maxEntries: 10 } });
+void issuerOfResult;
