@@ -4,8 +4,10 @@
  * `jti` recorded, so that a proof refused for any reason never occupies the replay store.
  */
 import { base64url, calculateJwkThumbprint } from 'jose';
+import { isBase64Url } from '../crypto/base64url.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from '../crypto/types.js';
 import { AccessTokenError, GuardError, invalidToken } from '../errors.js';
+import { quote } from '../quote.js';
 import type { JWK } from '../types.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
@@ -53,7 +55,6 @@ export interface CheckedProof {
 
 // A proof carries one public key and a few claims; an RSA-4096 one is about 1.5 KB.
 const MAX_PROOF_LENGTH = 8192;
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
 // Members that only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1).
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -118,28 +119,28 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
   if (proof.length > MAX_PROOF_LENGTH) throw badProof(`the proof is ${proof.length} characters, over ${MAX_PROOF_LENGTH}`);
 
   const parts = proof.split('.');
-  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) throw badProof('the proof is not a compact JWS');
+  if (parts.length !== 3 || !parts.every(isBase64Url)) throw badProof('the proof is not a compact JWS (three canonical base64url parts)');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = decodeJson(headerPart, 'header', backend);
   const payload = decodeJson(payloadPart, 'payload', backend);
 
   // Header: what kind of JWT, signed how, with which key (§4.2).
-  if (!isDpopType(header.typ)) throw badProof(`the proof's typ is ${JSON.stringify(header.typ)}, not "dpop+jwt"`);
+  if (!isDpopType(header.typ)) throw badProof(`the proof's typ is ${quote(header.typ)}, not "dpop+jwt"`);
   const { alg } = header;
   if (typeof alg !== 'string' || !config.algorithms.has(alg)) {
-    throw badProof(`the proof's alg ${JSON.stringify(alg)} is not in [${[...config.algorithms].join(', ')}]`);
+    throw badProof(`the proof's alg ${quote(alg)} is not in [${[...config.algorithms].join(', ')}]`);
   }
   if (header.crit !== undefined) throw badProof('the proof marks header parameters critical, and no such extension is supported');
   const jwk = header.jwk;
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw badProof('the proof header has no jwk object');
   const privateMember = PRIVATE_MEMBERS.find((name) => name in jwk);
-  if (privateMember !== undefined) throw badProof(`the proof's jwk has the private member "${privateMember}"`);
+  if (privateMember !== undefined) throw badProof(`the proof's jwk has the private member ${quote(privateMember)}`);
 
   let key;
   try {
     key = await backend.importKey(jwk as JWK, alg);
   } catch (error) {
-    throw badProof(`the proof's jwk cannot verify ${alg}: ${(error as Error).message}`);
+    throw badProof(`the proof's jwk cannot verify ${quote(alg)}: ${(error as Error).message}`);
   }
   const valid = await backend.verify(key, `${headerPart}.${payloadPart}`, signaturePart);
   if (!valid) throw badProof('the proof signature does not verify with its jwk');
@@ -153,7 +154,7 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
   if (typeof ath !== 'string') throw badProof('the proof has no ath (it must hash the access token)');
 
   if (request.method === undefined) throw badProof('the request method was not given to the verifier, so htm cannot be checked');
-  if (htm !== request.method) throw badProof(`the proof's htm ${JSON.stringify(htm)} is not the request method ${request.method}`);
+  if (htm !== request.method) throw badProof(`the proof's htm ${quote(htm)} is not the request method ${quote(request.method)}`);
   checkHtu(htu, request.url);
 
   const now = Date.now() / 1000;
@@ -187,10 +188,10 @@ async function useNonce(source: DpopNonceSource, reason: string): Promise<Access
 function checkHtu(htu: string, requestUrl: string | undefined): void {
   if (requestUrl === undefined) throw badProof('the request URL was not given to the verifier, so htu cannot be checked');
   const expected = normalizeHttpUri(requestUrl);
-  if (expected === undefined) throw badProof(`the request URL ${JSON.stringify(requestUrl)} is not absolute; the adapter must give scheme and host`);
+  if (expected === undefined) throw badProof(`the request URL ${quote(requestUrl)} is not absolute; the adapter must give scheme and host`);
   const actual = normalizeHttpUri(htu);
-  if (actual === undefined) throw badProof(`the proof's htu ${JSON.stringify(htu)} is not an absolute http(s) URI`);
-  if (actual !== expected) throw badProof(`the proof's htu ${actual} is not the request URI ${expected}`);
+  if (actual === undefined) throw badProof(`the proof's htu ${quote(htu)} is not an absolute http(s) URI`);
+  if (actual !== expected) throw badProof(`the proof's htu ${quote(actual)} is not the request URI ${quote(expected)}`);
 }
 
 /** `dpop+jwt`, compared as a media type: case-insensitive, `application/` optional (RFC 7515 §4.1.9). */

@@ -4,6 +4,7 @@
  * this verifier was not configured to check refuses the token rather than being ignored.
  */
 import { invalidToken, type AuthScheme } from '../errors.js';
+import { quote } from '../quote.js';
 import type { CryptoBackend } from '../crypto/types.js';
 import type { Binding, JWTClaims, RequestLike } from '../types.js';
 import { checkDpopBinding, validateDpopOptions, type DpopConfig, type DpopOptions } from './dpop.js';
@@ -103,7 +104,7 @@ function readConfirmation(claims: JWTClaims): Confirmation {
   if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) throw invalidToken(INVALID, 'cnf is not an object');
   const members = Object.keys(cnf);
   const unknown = members.filter((name) => !KNOWN_METHODS.has(name));
-  if (unknown.length > 0) throw invalidToken(INVALID, `cnf has confirmation methods this verifier cannot check: ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw invalidToken(INVALID, `cnf has confirmation methods this verifier cannot check: ${unknown.map(quote).join(', ')}`);
   if (members.length === 0) throw invalidToken(INVALID, 'cnf is empty');
   const x5t = cnf['x5t#S256'];
   const jkt = cnf.jkt;

@@ -8,6 +8,7 @@
  * issuer metadata.
  */
 import { invalidToken } from '../errors.js';
+import { quote } from '../quote.js';
 import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { CachedDocument, resolveJwksOptions, type ResolvedJwksOptions } from './cached-document.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
@@ -156,9 +157,4 @@ export function createRemoteJwks(jwksUri: string, options?: JwksOptions): Remote
   const refusal = checkUrl(jwksUri);
   if (refusal) throw new TypeError(`jwksUri ${refusal.message}`);
   return new RemoteJwksSource(jwksUri, resolveJwksOptions(options));
-}
-
-/** A token-supplied kid for a log line: quoted, control characters escaped, length bounded. */
-function quote(kid: string | undefined): string {
-  return kid === undefined ? '(none)' : JSON.stringify(kid.length > 100 ? `${kid.slice(0, 100)}…` : kid);
 }
