@@ -31,6 +31,6 @@ export type { BindingOptions } from './binding/index.js';
 export type { MtlsOptions } from './binding/mtls.js';
 export type { DpopOptions } from './binding/dpop.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
-export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay-store.js';
+export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';
 export { keyThumbprint, type ThumbprintInput } from './jwe/thumbprint.js';

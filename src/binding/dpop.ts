@@ -11,7 +11,7 @@ import { quote } from '../quote.js';
 import type { JWK } from '../types.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
-import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
+import { MemoryReplayStore, ReplayStoreUnavailableError, type ProofIdentity, type ReplayStore } from './replay-store.js';
 
 export interface DpopOptions {
   /** Accept only DPoP-bound tokens with the DPoP scheme; Bearer is no longer offered. Default false. */
@@ -96,16 +96,19 @@ export async function checkDpopBinding(expectedJkt: string | undefined, request:
     throw invalidToken('The access token is not bound to the DPoP proof key.', `the proof key's thumbprint ${proof.thumbprint} is not the token's cnf.jkt ${expectedJkt}`, { scheme: 'DPoP' });
   }
   const jtiHash = await backend.sha256(new TextEncoder().encode(proof.jti));
-  // The entry lives as long as the proof could pass the iat check: derived from the proof alone,
-  // so a replay brings the same deadline (which the bounded memory store relies on).
-  const fresh = await markUsed(config.replayStore, `${proof.thumbprint}.${base64url.encode(jtiHash)}`, (proof.iat + config.iatWindow) * 1000);
+  // The entry's lifetime is the server's to set: a proof passes the iat check while its iat is
+  // within the window of now, and an accepted iat is at most one window ahead, so two windows
+  // from arrival outlast every proof. A client-chosen iat never decides how long anything lives.
+  const expiresAt = Date.now() + 2 * config.iatWindow * 1000;
+  const id = `${proof.thumbprint}.${base64url.encode(jtiHash)}`;
+  const fresh = await markUsed(config.replayStore, id, expiresAt, { keyThumbprint: proof.thumbprint, iat: proof.iat });
   if (!fresh) throw badProof(`the proof's jti was already used (replay)`);
 }
 
 /** A store that fails is our failure (503), whatever store it is; never a pass. */
-async function markUsed(store: ReplayStore, id: string, expiresAt: number): Promise<boolean> {
+async function markUsed(store: ReplayStore, id: string, expiresAt: number, proof: ProofIdentity): Promise<boolean> {
   try {
-    return (await store.markUsed(id, expiresAt)) === true;
+    return (await store.markUsed(id, expiresAt, proof)) === true;
   } catch (error) {
     if (error instanceof GuardError) throw error;
     throw new ReplayStoreUnavailableError(`the DPoP replay store failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -146,12 +149,13 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
   if (!valid) throw badProof('the proof signature does not verify with its jwk');
 
   // Claims (§4.2, §4.3 steps 7–12).
-  const { jti, htm, htu, iat, ath, nonce } = payload;
+  const { jti, htm, htu, iat, exp, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti === '') throw badProof('the proof has no jti');
   if (typeof htm !== 'string') throw badProof('the proof has no htm');
   if (typeof htu !== 'string') throw badProof('the proof has no htu');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw badProof('the proof has no numeric iat');
   if (typeof ath !== 'string') throw badProof('the proof has no ath (it must hash the access token)');
+  if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp))) throw badProof('the proof has a non-numeric exp');
 
   if (request.method === undefined) throw badProof('the request method was not given to the verifier, so htm cannot be checked');
   if (htm !== request.method) throw badProof(`the proof's htm ${quote(htm)} is not the request method ${quote(request.method)}`);
@@ -161,6 +165,8 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
   if (Math.abs(now - iat) > config.iatWindow) {
     throw badProof(`the proof's iat ${iat} is more than ${config.iatWindow} s from now (${Math.floor(now)})`);
   }
+  // RFC 9449 does not require exp, but a proof that sets it has said when it stops counting (RFC 7519 §4.1.4).
+  if (exp !== undefined && now >= exp) throw badProof(`the proof's exp ${exp} is ${Math.round(now - exp)} s in the past`);
 
   const expectedAth = base64url.encode(await backend.sha256(backend.utf8Bytes(request.token)));
   if (!backend.timingSafeEqual(backend.utf8Bytes(ath), backend.utf8Bytes(expectedAth))) {

@@ -64,3 +64,23 @@ export function mintExact(claims: JWTClaims | Claims, { key = keyFor('RS256'), h
 export function verifierFor(options: Partial<VerifierOptions> = {}, key: TestKey = keyFor('RS256')): Verifier {
   return createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] }, algorithms: [key.alg], ...options });
 }
+
+/**
+ * Another spelling of a base64url segment that lenient decoders read as the same bytes: its
+ * last character with a different value in the bits it does not use (RFC 4648 §3.5). Throws
+ * for a segment with no unused bits (length a multiple of 4).
+ */
+export function respell(segment: string): string {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const unusedBits = { 2: 4, 3: 2 }[segment.length % 4];
+  if (unusedBits === undefined) throw new Error(`a segment of ${segment.length} characters has no unused bits`);
+  const value = ALPHABET.indexOf(segment.at(-1) as string);
+  return segment.slice(0, -1) + (ALPHABET[value ^ 1] as string);
+}
+
+/** `token` with its `index`-th dot-separated segment replaced by `replace(segment)`. */
+export function withSegment(token: string, index: number, replace: (segment: string) => string): string {
+  const parts = token.split('.');
+  parts[index] = replace(parts[index] as string);
+  return parts.join('.');
+}
