@@ -70,9 +70,9 @@ export function isSigningAlgorithm(alg: string): alg is SigningAlgorithm {
 export function keyMismatch(jwk: JWK, alg: string): string | undefined {
   if (!isSigningAlgorithm(alg)) return `algorithm ${quote(alg)} is not supported`;
   const spec: { kty: string; crv?: string } = SIGNING_ALGORITHMS[alg];
-  if (jwk.kty !== spec.kty) return `key type ${quote(jwk.kty)} cannot verify ${alg}`;
-  if (spec.crv !== undefined && jwk.crv !== spec.crv) return `curve ${quote(jwk.crv)} cannot verify ${alg}`;
-  if (jwk.alg !== undefined && jwk.alg !== alg) return `the key is for ${quote(jwk.alg)}, the token says ${quote(alg)}`;
+  if (jwk.kty !== spec.kty) return `key type ${String(jwk.kty)} cannot verify ${alg}`;
+  if (spec.crv !== undefined && jwk.crv !== spec.crv) return `curve ${String(jwk.crv)} cannot verify ${alg}`;
+  if (jwk.alg !== undefined && jwk.alg !== alg) return `the key is for ${jwk.alg}, the token says ${alg}`;
   if (jwk.use !== undefined && jwk.use !== 'sig') return `the key's use is ${quote(jwk.use)}, not "sig"`;
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
     return 'the key\'s key_ops do not include "verify"';

@@ -39,15 +39,15 @@ function refuse(keys: readonly JWK[], kid: string | undefined, alg: string, usab
     throw invalidToken(
       'The token cannot be verified.',
       kid === undefined
-        ? `the token has no kid and ${usableCount} keys could verify ${quote(alg)}: refusing to guess`
-        : `${usableCount} keys with kid ${quote(kid)} could verify ${quote(alg)}: refusing to guess`,
+        ? `the token has no kid and ${usableCount} keys could verify ${alg}: refusing to guess`
+        : `${usableCount} keys with kid ${quote(kid)} could verify ${alg}: refusing to guess`,
     );
   }
   if (kid === undefined) {
-    throw invalidToken('The token cannot be verified.', `the token has no kid and no key can verify ${quote(alg)}`);
+    throw invalidToken('The token cannot be verified.', `the token has no kid and no key can verify ${alg}`);
   }
   throw invalidToken(
     'The token cannot be verified.',
-    `the key with kid ${quote(kid)} cannot verify ${quote(alg)}: ${named.map((key) => keyMismatch(key, alg)).join('; ')}`,
+    `the key with kid ${quote(kid)} cannot verify ${alg}: ${named.map((key) => keyMismatch(key, alg)).join('; ')}`,
   );
 }
