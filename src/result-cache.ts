@@ -2,8 +2,9 @@
  * The optional cache of verified results, keyed by the whole token as presented. A hit skips
  * the decryption, the signature and the checks that cannot change; the verifier still checks
  * the time, the sender constraint and the guards on every request. Entries never outlive the
- * token's `exp`, nor `maxAge` (so a key withdrawn from the issuer's set stops being trusted
- * through the cache within that time).
+ * token's `exp`, nor `maxAge`, nor the key that verified them: each entry keeps that key, and a
+ * hit asks the key source whether it is still in the current set, so a key withdrawn by a JWKS
+ * refresh takes its results with it.
  *
  * A result is stored on its token's second sighting, not its first. A token presented once and
  * never again (a flood of distinct tokens, or simply many clients) then costs one set lookup
@@ -12,7 +13,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { DialectResult } from './dialects.js';
-import type { JWTClaims, JWTHeader } from './types.js';
+import type { JWK, JWTClaims, JWTHeader } from './types.js';
 
 export interface ResultCacheOptions {
   /** Most entries kept. Default 1000. */
@@ -27,7 +28,12 @@ export interface VerifiedToken extends DialectResult {
   encrypted: boolean;
   header: JWTHeader;
   claims: JWTClaims;
+  /** The key the signature verified with (the key source's own object; never frozen here). */
+  key?: JWK;
 }
+
+/** Whether a remembered result's key is still trusted (see `SignatureVerifier.stillTrusts`). */
+export type KeyCheck = (verified: VerifiedToken) => boolean;
 
 export class ResultCache {
   readonly #entries: LRUCache<string, VerifiedToken>;
@@ -35,20 +41,29 @@ export class ResultCache {
   /** Fingerprints of tokens seen once; started over when it holds `maxEntries` of them. */
   readonly #seenOnce = new Set<number>();
   readonly #seenOnceMax: number;
+  readonly #keyStillTrusted: KeyCheck;
 
-  constructor(options: ResultCacheOptions) {
+  /** `keyStillTrusted` is asked on every hit: a result whose key left the key set is dropped. */
+  constructor(options: ResultCacheOptions, keyStillTrusted: KeyCheck = () => true) {
     const maxEntries = options.maxEntries ?? 1000;
     const maxAge = options.maxAge ?? 600;
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`resultCache.maxEntries` must be a positive integer');
     if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`resultCache.maxAge` must be a number of seconds > 0');
     this.#maxAgeMs = maxAge * 1000;
     this.#seenOnceMax = maxEntries;
+    this.#keyStillTrusted = keyStillTrusted;
     // ttlAutopurge stays off: expired entries are dropped when read or evicted, with no timers.
     this.#entries = new LRUCache({ max: maxEntries, ttl: this.#maxAgeMs });
   }
 
+  /**
+   * The result for `token`, if it is cached and its key still trusted. An entry whose key is
+   * not is kept, not served: the key source may only be due for a refresh, after which a key
+   * it still holds vouches for the entry again; a key truly withdrawn never does.
+   */
   get(token: string): VerifiedToken | undefined {
-    return this.#entries.get(token);
+    const verified = this.#entries.get(token);
+    return verified !== undefined && this.#keyStillTrusted(verified) ? verified : undefined;
   }
 
   /** Offers a verified result; it is kept if its token was seen before and has not expired. */
@@ -57,7 +72,7 @@ export class ResultCache {
     if (untilExpiry <= 0 || !this.#seenBefore(token)) return;
     // Every hit hands out these same objects: frozen, no caller can alter what the next one gets.
     // (The caller of the first sighting got other objects: that verification's were not kept.)
-    this.#entries.set(token, deepFreeze(verified), { ttl: Math.min(this.#maxAgeMs, untilExpiry) });
+    this.#entries.set(token, freezeResult(verified), { ttl: Math.min(this.#maxAgeMs, untilExpiry) });
   }
 
   #seenBefore(token: string): boolean {
@@ -82,6 +97,12 @@ function fingerprint(token: string): number {
   let hash = 0x811c9dc5;
   for (let i = Math.max(0, token.length - 12); i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
   return hash & 0x3fffffff;
+}
+
+/** Freezes the result all the way down, except its key, which belongs to the key source. */
+function freezeResult(verified: VerifiedToken): VerifiedToken {
+  for (const [name, member] of Object.entries(verified)) if (name !== 'key') deepFreeze(member);
+  return Object.freeze(verified);
 }
 
 function deepFreeze<T>(value: T): T {

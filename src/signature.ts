@@ -22,6 +22,8 @@ export interface CompactJws {
   signingInput: string;
   payload: string;
   signature: string;
+  /** The key the signature verified with, once it has. */
+  key?: JWK;
 }
 
 /**
@@ -142,7 +144,18 @@ export class SignatureVerifier {
     return found instanceof Promise ? found.then((jwk) => this.#checkWith(jwk, jws)) : this.#checkWith(found, jws);
   }
 
+  /**
+   * Whether the key that verified a token is still in its source's current set: a result
+   * remembered beyond the check (the result cache) is worth no more than its key.
+   */
+  stillTrusts(header: JWTHeader, key: JWK | undefined): boolean {
+    if (key === undefined) return false;
+    const source = this.#keySource(header.alg);
+    return source.isCurrent === undefined || source.isCurrent(key);
+  }
+
   #checkWith(jwk: JWK, jws: CompactJws): void | Promise<void> {
+    jws.key = jwk;
     const ready = this.#prepare(jwk, jws.header.alg);
     if (ready instanceof Promise) return ready.then((key) => this.#checkSignature(key, jws));
     return this.#checkSignature(ready, jws);

@@ -74,7 +74,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const signature = new SignatureVerifier(backend, config.algorithms, buildKeySources(options, config.algorithms));
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
-  const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
+  const cache = config.resultCache ? new ResultCache(config.resultCache, (verified) => signature.stillTrusts(verified.header, verified.key)) : undefined;
   const { claimRules, credentialRules, challenge, dialect } = config;
 
   /**
@@ -105,6 +105,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
       encrypted: jws !== token,
       header: parsed.header,
       claims,
+      key: parsed.key,
       dialect: profile.dialect,
       clientId: profile.clientId,
       scopes: profile.scopes,

@@ -26,6 +26,7 @@ export interface RemoteJwks extends KeySource {
   readonly maxAge: number | undefined;
   /** Why the most recent fetch failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  isCurrent(key: JWK): boolean;
 }
 
 /** A fetched set keeps at most this many keys (the first ones with a string `kty`); real sets hold a handful. */
@@ -58,6 +59,11 @@ class KeySet {
   private readonly chosen = new Map<string | undefined, Map<string, JWK>>();
 
   constructor(readonly keys: readonly JWK[]) {}
+
+  /** Whether `key` is one of this set's own objects. A handful of keys: a scan, no allocation. */
+  has(key: JWK): boolean {
+    return this.keys.includes(key);
+  }
 
   /** The key for `header`, undefined for an unknown `kid`; throws 401 as `selectKey` does. */
   find(header: JWTHeader): JWK | undefined {
@@ -95,7 +101,7 @@ class RemoteJwksSource implements RemoteJwks {
       });
       const keys = parseJwks(json);
       if (keys === undefined) throw new Error(`${uri}: bad JWKS (no "keys" array)`);
-      return { value: new KeySet(keys), maxAge };
+      return { value: new KeySet(keepUnchanged(keys, this.cache.value?.keys)), maxAge };
     }, options);
   }
 
@@ -111,6 +117,15 @@ class RemoteJwksSource implements RemoteJwks {
     const stale = this.cache.servingThroughOutage(now)?.find(header);
     if (stale !== undefined) return stale;
     return refreshed.then(() => this.answer(header, Date.now()));
+  }
+
+  /**
+   * A key is current while the set it came from is fresh and still holds it. Past the set's max
+   * age the answer is no, so a cached result goes back through `getKey`, which refreshes; the
+   * refreshed set reuses unchanged keys' objects, so the answer is yes again after it.
+   */
+  isCurrent(key: JWK): boolean {
+    return Date.now() < this.cache.expiresAt && this.cache.value!.has(key);
   }
 
   /** The answer from what is cached, when no (further) fetch may be made. */
@@ -148,6 +163,17 @@ class RemoteJwksSource implements RemoteJwks {
 }
 
 const NO_KEYS: readonly JWK[] = Object.freeze([]);
+
+/**
+ * The fetched keys, with every key that is unchanged since the previous set replaced by the
+ * previous object: a routine refresh then keeps the keys prepared for verification, and the
+ * results they verified, which are tied to the key objects.
+ */
+function keepUnchanged(fetched: JWK[], previous: readonly JWK[] | undefined): JWK[] {
+  if (previous === undefined || previous.length === 0) return fetched;
+  const byContent = new Map(previous.map((key) => [JSON.stringify(key), key]));
+  return fetched.map((key) => byContent.get(JSON.stringify(key)) ?? key);
+}
 
 /**
  * A key source for one JWKS URL. Throws a TypeError at once for a URL that could never be fetched
