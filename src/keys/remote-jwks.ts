@@ -1,8 +1,9 @@
 /**
  * A key source backed by one JWKS URL, following DESIGN.md "Key source behaviour": the last good
  * set is served from memory (synchronously) until its max age; past it, or for an unknown `kid`,
- * it is refetched, at most once per cooldown window, with concurrent callers sharing the one
- * fetch; when refreshes fail, the last good set serves until `maxStale`, then lookups are our 503.
+ * it is refetched, with concurrent callers sharing the one fetch: an unknown `kid` may trigger a
+ * fetch 5 s after a routine one (so a rotation the issuer did not pre-publish is seen within
+ * seconds), then at most once per cooldown window; when refreshes fail, the last good set serves until `maxStale`, then lookups are our 503.
  *
  * The refresh rules live in `CachedDocument` (cached-document.ts), which discovery reuses for
  * issuer metadata.
@@ -107,13 +108,14 @@ class RemoteJwksSource implements RemoteJwks {
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
     const now = Date.now();
-    if (now < this.cache.expiresAt) {
+    const fresh = now < this.cache.expiresAt;
+    if (fresh) {
       // Fresh means a set is cached.
       const key = this.cache.value!.find(header);
       if (key !== undefined) return key;
     }
     if (!this.cache.mayFetch(now)) return this.answer(header, now);
-    const refreshed = this.cache.refresh();
+    const refreshed = this.cache.refresh(fresh ? 'unknown-kid' : 'routine');
     const stale = this.cache.servingThroughOutage(now)?.find(header);
     if (stale !== undefined) return stale;
     return refreshed.then(() => this.answer(header, Date.now()));
