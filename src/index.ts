@@ -1,17 +1,24 @@
 /** Public exports of the Node entry point. */
 import { nodeCrypto } from './crypto/node.js';
-import { createVerifierWith, type Verifier, type VerifierOptions } from './verifier.js';
+import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from './verifier.js';
 
 /** Builds a verifier on Node's own crypto: synchronous signature checks over cached KeyObjects. */
 export function createVerifier(options: VerifierOptions): Verifier {
   return createVerifierWith(nodeCrypto, options);
 }
 
+/** The verifier given, or one built from the options given: what every adapter accepts. */
+export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Verifier {
+  return isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+}
+
 export type { Verifier, VerifierOptions } from './verifier.js';
+export { isVerifier } from './verifier.js';
 export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
-export type { AuthScheme, ChallengeOptions, ErrorCode } from './errors.js';
-export { checkClaim, checkPermissions, checkScopes, type GuardOptions, type Match } from './guards.js';
-export type { ResultCacheOptions } from './result-cache.js';
+export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
+export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
+export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
+export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from './host.js';
 export type {
   AuthResult,
   Binding,
@@ -28,8 +35,7 @@ export type {
 } from './types.js';
 export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
-export type { MtlsOptions } from './binding/mtls.js';
-export type { DpopOptions } from './binding/dpop.js';
+export type { DpopOptions, MtlsOptions, ResultCacheOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
 export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';

@@ -1,4 +1,4 @@
-/** Types shared by the pipeline's steps and the public contract (see DESIGN.md). */
+/** Types shared by the pipeline's steps and the public contract (see docs/architecture.md). */
 import type { JWK as JoseJWK } from 'jose';
 
 export type JWK = JoseJWK;
@@ -81,23 +81,7 @@ export interface VerifyContext {
   headers?: RequestLike['headers'];
 }
 
-export interface JwksOptions {
-  /**
-   * How long a fetched set is used before refresh, seconds, when the response has no
-   * `Cache-Control: max-age` (which is honoured, clamped to [60, 86400]). Default 600.
-   */
-  cacheMaxAge?: number;
-  /** Minimum time between two fetches, seconds, from the end of the previous one. Default 30. */
-  cooldown?: number;
-  /** Whole-response timeout in milliseconds. Default 5000. */
-  timeout?: number;
-  /** Largest accepted response body in bytes. Default 1 MiB. */
-  maxResponseBytes?: number;
-  /** How long after its fetch a set keeps serving while refreshes fail, seconds. Default 86400. */
-  maxStale?: number;
-  /** A fetch implementation (tests, proxies). Default the global `fetch`. */
-  fetch?: typeof fetch;
-}
+export type { JwksOptions } from './options.js';
 
 /** Where verification keys come from. The remote source answers from its cache synchronously. */
 export interface KeySource {

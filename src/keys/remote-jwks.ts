@@ -1,5 +1,5 @@
 /**
- * A key source backed by one JWKS URL, following DESIGN.md "Key source behaviour": the last good
+ * A key source backed by one JWKS URL, following README's "Key source behaviour": the last good
  * set is served from memory (synchronously) until its max age; past it, or for an unknown `kid`,
  * it is refetched, with concurrent callers sharing the one fetch: an unknown `kid` may trigger a
  * fetch 5 s after a routine one (so a rotation the issuer did not pre-publish is seen within
