@@ -177,29 +177,35 @@ describe('resultCache', () => {
       await server?.close();
     });
 
-    /** A verifier fetching `/jwks` (fresh for 0.3 s, no cooldown) with the result cache on. */
+    /** A verifier fetching `/jwks` (fresh for 60 s) with the result cache on, and a wall clock that moves only when told. */
     async function remoteVerifier(keys: JWK[]) {
       server = await startJwksServer();
       server.route('/jwks', { json: { keys } });
-      return countingVerifier({ keys: undefined, jwksUri: server.url('/jwks'), jwks: { cacheMaxAge: 0.3, cooldown: 0 }, resultCache: true });
+      const start = Date.now();
+      let offset = 0;
+      vi.spyOn(Date, 'now').mockImplementation(() => start + offset);
+      const advance = (ms: number) => {
+        offset += ms;
+      };
+      return { ...countingVerifier({ keys: undefined, jwksUri: server.url('/jwks'), jwks: { cacheMaxAge: 60 }, resultCache: true }), advance };
     }
 
     it('refuses a cached token once a JWKS refresh has withdrawn the key that signed it', async () => {
-      const { verifier } = await remoteVerifier([key.jwk, other.jwk]);
+      const { verifier, advance } = await remoteVerifier([key.jwk, other.jwk]);
       const token = mint();
       await warm(verifier, token);
       await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'auth0|user-1' });
       server.route('/jwks', { json: { keys: [other.jwk] } });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      advance(61_000);
       await expectRefused(verifier.verify(token), /no key with kid/);
       expect(server.hits('/jwks')).toBe(2);
     });
 
     it('keeps serving cached results across a refresh that keeps their key', async () => {
-      const { verifier, counter } = await remoteVerifier([key.jwk, other.jwk]);
+      const { verifier, counter, advance } = await remoteVerifier([key.jwk, other.jwk]);
       const token = mint();
       await warm(verifier, token);
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      advance(61_000);
       // The set is due: the hit goes back through the key source once, which refreshes…
       await verifier.verify(token);
       expect(server.hits('/jwks')).toBe(2);

@@ -395,7 +395,7 @@ describe.concurrent('createRemoteJwks', () => {
   });
 });
 
-// Not concurrent: these tests move the clock the key source reads (Date.now) instead of waiting
+// Not concurrent: these tests set the clock the key source reads (Date.now) instead of waiting
 // out the real 5 s and 30 s windows; the fetches themselves are real.
 describe('key rotation the issuer did not publish ahead (issue 12)', () => {
   let offset = 0;
@@ -404,8 +404,9 @@ describe('key rotation the issuer did not publish ahead (issue 12)', () => {
   };
   beforeEach(() => {
     offset = 0;
-    const realNow = Date.now.bind(Date);
-    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    // Frozen but for `advance`: real time spent on a loaded machine must not count.
+    const start = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => start + offset);
   });
   afterEach(() => {
     vi.restoreAllMocks();
