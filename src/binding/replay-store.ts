@@ -115,7 +115,7 @@ export class MemoryReplayStore implements ReplayStore {
     history.proofs.set(id, { iat, expiresAt });
     history.until = Math.max(history.until, expiresAt);
     this.#size++;
-    if (this.#heaviest === undefined || history.proofs.size >= this.#heaviest.proofs.size) this.#heaviest = history;
+    if (this.#heaviest === undefined || history.proofs.size > this.#heaviest.proofs.size) this.#heaviest = history;
     while (this.#size > this.#maxEntries) this.#evictOne(now);
     return true;
   }
