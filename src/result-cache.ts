@@ -39,8 +39,8 @@ export class ResultCache {
   readonly #seenOnceMax: number;
   readonly #keyStillTrusted: KeyCheck;
 
-  /** `keyStillTrusted` is asked on every hit: a result whose key left the key set is dropped. */
-  constructor(options: ResultCacheOptions, keyStillTrusted: KeyCheck = () => true) {
+  /** `keyStillTrusted` is asked on every hit: a result whose key left the key set is not served. */
+  constructor(options: ResultCacheOptions, keyStillTrusted: KeyCheck) {
     const maxEntries = options.maxEntries ?? 1000;
     const maxAge = options.maxAge ?? 600;
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`resultCache.maxEntries` must be a positive integer');

@@ -24,6 +24,28 @@ describe('MemoryReplayStore', () => {
     expect(store.markUsed('a', Date.now() + 1000)).toBe(true);
   });
 
+  it("accepts an id again once its own entry expired, though a key's later proofs are still remembered", async () => {
+    const store = new MemoryReplayStore();
+    const key = { keyThumbprint: 'k', iat: nowSeconds() };
+    expect(store.markUsed('k.long', Date.now() + 60_000, key)).toBe(true);
+    expect(store.markUsed('k.short', Date.now() + 100, key)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(store.markUsed('k.short', Date.now() + 60_000, key)).toBe(true);
+    expect(store.markUsed('k.long', Date.now() + 60_000, key)).toBe(false);
+    expect(store.size).toBe(2);
+  });
+
+  it("forgets a key's expired proofs when the key is next used, keeping its live ones", async () => {
+    const store = new MemoryReplayStore();
+    const key = { keyThumbprint: 'k', iat: nowSeconds() };
+    expect(store.markUsed('k.1', Date.now() + 100, key)).toBe(true);
+    expect(store.markUsed('k.2', Date.now() + 60_000, key)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(store.markUsed('k.3', Date.now() + 60_000, key)).toBe(true);
+    expect(store.size).toBe(2);
+    expect(store.markUsed('k.2', Date.now() + 60_000, key)).toBe(false);
+  });
+
   it('holds at most maxEntries ids', () => {
     const store = new MemoryReplayStore({ maxEntries: 3 });
     const base = inAMinute();
