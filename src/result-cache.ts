@@ -24,12 +24,18 @@ export interface VerifiedToken extends DialectResult {
   encrypted: boolean;
   header: JWTHeader;
   claims: JWTClaims;
+  /** The token's `iss`, checked against the issuer it was verified for. */
+  issuer: string;
   /** The key the signature verified with (the key source's own object; never frozen here). */
   key?: JWK;
+  /** What verified the signature, asked on every cache hit whether `key` is still trusted. */
+  verifiedBy?: KeyTrust;
 }
 
-/** Whether a remembered result's key is still trusted (see `SignatureVerifier.stillTrusts`). */
-export type KeyCheck = (verified: VerifiedToken) => boolean;
+/** Whether a key that verified a token is still in its source's current set (`SignatureVerifier`). */
+export interface KeyTrust {
+  stillTrusts(header: JWTHeader, key: JWK | undefined): boolean;
+}
 
 export class ResultCache {
   readonly #entries: LRUCache<string, VerifiedToken>;
@@ -37,29 +43,27 @@ export class ResultCache {
   /** Fingerprints of tokens seen once; started over when it holds `maxEntries` of them. */
   readonly #seenOnce = new Set<number>();
   readonly #seenOnceMax: number;
-  readonly #keyStillTrusted: KeyCheck;
 
-  /** `keyStillTrusted` is asked on every hit: a result whose key left the key set is not served. */
-  constructor(options: ResultCacheOptions, keyStillTrusted: KeyCheck) {
+  constructor(options: ResultCacheOptions) {
     const maxEntries = options.maxEntries ?? 1000;
     const maxAge = options.maxAge ?? 600;
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`resultCache.maxEntries` must be a positive integer');
     if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`resultCache.maxAge` must be a number of seconds > 0');
     this.#maxAgeMs = maxAge * 1000;
     this.#seenOnceMax = maxEntries;
-    this.#keyStillTrusted = keyStillTrusted;
     // ttlAutopurge stays off: expired entries are dropped when read or evicted, with no timers.
     this.#entries = new LRUCache({ max: maxEntries, ttl: this.#maxAgeMs });
   }
 
   /**
-   * The result for `token`, if it is cached and its key still trusted. An entry whose key is
+   * The result for `token`, if it is cached and its key still trusted (asked of what verified
+   * it: no allocation, a scan of the current set's few keys). An entry whose key is
    * not is kept, not served: the key source may only be due for a refresh, after which a key
    * it still holds vouches for the entry again; a key truly withdrawn never does.
    */
   get(token: string): VerifiedToken | undefined {
     const verified = this.#entries.get(token);
-    return verified !== undefined && this.#keyStillTrusted(verified) ? verified : undefined;
+    return verified !== undefined && verified.verifiedBy?.stillTrusts(verified.header, verified.key) === true ? verified : undefined;
   }
 
   /** Offers a verified result; it is kept if its token was seen before and has not expired. */
@@ -95,9 +99,9 @@ function fingerprint(token: string): number {
   return hash & 0x3fffffff;
 }
 
-/** Freezes the result all the way down, except its key, which belongs to the key source. */
+/** Freezes the result all the way down, except its key and its verifier, which are not the result's. */
 function freezeResult(verified: VerifiedToken): VerifiedToken {
-  for (const [name, member] of Object.entries(verified)) if (name !== 'key') deepFreeze(member);
+  for (const [name, member] of Object.entries(verified)) if (name !== 'key' && name !== 'verifiedBy') deepFreeze(member);
   return Object.freeze(verified);
 }
 
