@@ -13,7 +13,7 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**/*.ts', 'adapters/**/*.ts'],
       exclude: ['test/**'],
-      // Measured 96.4 / 93.8 / 96.3 / 97.6 % (statements / branches / functions / lines).
+      // Measured 96.4 / 92.8 / 97.2 / 98.1 % (statements / branches / functions / lines).
       thresholds: { statements: 95, branches: 92, functions: 95, lines: 96 },
       reporter: ['text-summary', 'text'],
       // The numbers are worth seeing even when a test failed.
