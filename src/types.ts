@@ -98,4 +98,10 @@ export interface KeySource {
   getKey(header: JWTHeader): JWK | Promise<JWK>;
   /** Obtains the keys now (`verifier.ready()`), rejecting with the precise failure. */
   ready?(): Promise<void>;
+  /**
+   * Whether `key`, returned earlier by `getKey`, would still be: false once a refresh has
+   * withdrawn it, or while the set is due for one. Cached results die with their key through
+   * it. A source whose keys never change leaves it out.
+   */
+  isCurrent?(key: JWK): boolean;
 }
