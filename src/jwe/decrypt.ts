@@ -112,10 +112,10 @@ function isDirectEncryption(token: string): boolean {
   }
 }
 
-function encryptedForIssuer() {
+function encryptedForIssuer(prefix = '') {
   return invalidToken(
     INVALID,
-    "the token is a JWE with alg \"dir\", which only its issuer can read: on Auth0 the client requested no audience, so it got a token for Auth0 itself; request the API's audience when getting the token",
+    prefix + "the token is a JWE with alg \"dir\", which only its issuer can read: on Auth0 the client requested no audience, so it got a token for Auth0 itself; request the API's audience when getting the token",
     { reasonCode: 'no_audience_requested' },
   );
 }
@@ -166,7 +166,7 @@ function inspect(token: string, config: DecryptionConfig): Inspected {
   const header = parseHeader(protectedHeader);
   const { alg, enc } = header;
   if (!config.keyManagement.has(alg)) {
-    if (alg === 'dir') throw encryptedForIssuer();
+    if (alg === 'dir') throw encryptedForIssuer(`JWE alg "dir" is not in the allow-list [${[...config.keyManagement].join(', ')}]: `);
     throw invalidToken(INVALID, `JWE alg ${quote(alg)} is not in the allow-list [${[...config.keyManagement].join(', ')}]`);
   }
   if (!config.contentEncryption.has(enc)) {
