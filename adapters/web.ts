@@ -97,3 +97,4 @@ export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard,
 export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';
+export { TokenStatusUnavailableError } from '../src/introspection/errors.js';
