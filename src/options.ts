@@ -190,11 +190,12 @@ export interface IntrospectionOptions {
   endpoint?: string;
   /** This API's client id at the authorization server. */
   clientId: string;
-  /** The client secret, for `client_secret_basic` and `client_secret_post`. */
+  /** The client secret, for `client_secret_basic` and `client_secret_post`. @default none */
   clientSecret?: string;
   /**
    * The private key for `private_key_jwt` (RFC 7523 client assertion), as a private JWK; its
    * `alg` names the algorithm (else RS256 for RSA, ES256/ES384/ES512 by curve, EdDSA for OKP).
+   * @default none
    */
   privateKey?: JWK;
   /**
@@ -219,7 +220,7 @@ export interface IntrospectionOptions {
    * @default 'opaque'
    */
   mode?: 'opaque' | 'all';
-  /** The cache of introspection results, keyed by the token's SHA-256. */
+  /** The cache of introspection results, keyed by the token's SHA-256. @default `{ maxEntries: 1000, maxAge: 60, negativeMaxAge: 10 }` */
   cache?: IntrospectionCacheOptions;
   /**
    * DANGEROUS, read before enabling. When the endpoint cannot answer (down, slow, 5xx, malformed,
@@ -284,7 +285,7 @@ const KNOWN: { [Section in 'verifier' | 'jwks' | 'resultCache' | 'mtls' | 'dpop'
 };
 
 /** `introspection.cache` is checked by the introspection step itself (a section of a section). */
-export const INTROSPECTION_CACHE_OPTIONS = names<IntrospectionCacheOptions>()(['maxEntries', 'maxAge', 'negativeMaxAge']);
+const INTROSPECTION_CACHE_OPTIONS = names<IntrospectionCacheOptions>()(['maxEntries', 'maxAge', 'negativeMaxAge']);
 
 /** Lists every key of `T`, checked by the compiler both ways (none missing, none extra). */
 function names<T>() {
