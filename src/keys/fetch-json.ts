@@ -1,7 +1,8 @@
 /**
- * A bounded HTTP fetch, shared by the key sources and token introspection: one deadline for the
- * whole response, body included; a byte cap enforced while streaming; no redirects; https only,
- * loopback excepted. A GET of JSON by default; a POST of a form body when `form` is given. Web APIs only (fetch, AbortController, TextDecoder,
+ * A bounded HTTP fetch, shared by the key sources and token introspection (README, "Key source
+ * behaviour"): one deadline for the whole response, body included; a byte cap enforced while
+ * streaming; no redirects; https only, loopback excepted. A GET of JSON by default; a POST of a
+ * form body when `form` is given. Web APIs only (fetch, AbortController, TextDecoder,
  * setTimeout), so the same code runs on Node, Cloudflare workerd, Deno and Bun.
  */
 
