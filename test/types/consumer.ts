@@ -73,26 +73,7 @@ void maybe;
 void never;
 void errorResponse;
 
-// Opaque tokens and revocation (README "Opaque tokens and revocation"): introspection, isRevoked.
-const introspected = express();
-introspected.use(expressAuthenticate({
-  issuer: 'https://as.example.com',
-  audience: 'https://api.example.com',
-  introspection: {
-    clientId: process.env.INTROSPECTION_CLIENT_ID ?? 'orders-api',
-    clientSecret: process.env.INTROSPECTION_CLIENT_SECRET,
-    cache: { maxAge: 30 },
-  },
-}));
-introspected.get('/orders', expressScopes('read:orders'), (req, res) => {
-  res.json({ client: req.auth?.clientId });
-});
-const revokedIds = new Set<string>();
-introspected.use(expressAuthenticate({
-  issuer: 'https://as.example.com',
-  audience: 'https://api.example.com',
-  isRevoked: async (auth) => revokedIds.has(String(auth.claims.jti)),
-}));
+// Introspection options and their error, as a consumer types them (README blocks are compiled separately).
 const introspectionOptions: IntrospectionOptions = { clientId: 'api', privateKey: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }, mode: 'all', failOpen: false, signedResponses: true, onEvent: (event: IntrospectionEvent) => void event.kind };
 void introspectionOptions;
 void TokenStatusUnavailableError;
