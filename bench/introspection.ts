@@ -145,7 +145,7 @@ export function introspectionTables(result: IntrospectionBenchResult, options: I
         `${fmt(row.reqPerSec.median)} (${fmt(row.reqPerSec.min)}–${fmt(row.reqPerSec.max)})`,
         fmt(row.p99.median),
         fmt(row.cpuMicros.median),
-        row.callsPerRequest.max === 0 ? '0' : `${row.callsPerRequest.median.toExponential(1)} (max ${row.callsPerRequest.max.toExponential(1)})`,
+        `${fmt(row.callsPerRequest.median)} (${fmt(row.callsPerRequest.min)}–${fmt(row.callsPerRequest.max)})`,
         String(row.totalCalls),
       ]),
     },
