@@ -12,14 +12,13 @@
  * `failOpen` says otherwise (see its TSDoc in src/options.ts).
  */
 import { base64url } from 'jose';
-import type { ClaimRules } from '../claims.js';
 import type { CryptoBackend } from '../crypto/types.js';
+import type { IssuerPipeline } from '../issuers.js';
 import { AccessTokenError, invalidToken } from '../errors.js';
 import { fetchBody, FetchJsonError, parseJson } from '../keys/fetch-json.js';
 import type { IntrospectionEvent, IntrospectionOptions, VerifierOptions } from '../options.js';
 import type { VerifiedToken } from '../result-cache.js';
-import type { SignatureVerifier } from '../signature.js';
-import type { AuthResult, Dialect, JWTClaims } from '../types.js';
+import type { AuthResult, JWTClaims } from '../types.js';
 import { IntrospectionCache } from './cache.js';
 import { createClientAuthentication, type ClientAuthentication } from './client-auth.js';
 import { createEndpointSource, type EndpointSource } from './endpoint.js';
@@ -40,10 +39,11 @@ export interface TokenStatusStep {
 /** What the step needs from the verifier that owns it. */
 export interface TokenStatusContext {
   backend: CryptoBackend;
-  /** The verifier's own signature step: signed answers are checked with the issuer's keys. */
-  signature: SignatureVerifier;
-  claimRules: ClaimRules;
-  dialect: Dialect;
+  /**
+   * The issuer's pipeline (single-issuer form): its claim checks hold an answer to the rules of
+   * its JWTs, and its signature step checks signed answers with its keys.
+   */
+  issuer: IssuerPipeline | undefined;
 }
 
 export const INTROSPECTION_DEFAULTS = Object.freeze({ timeout: 5000, maxResponseBytes: 64 * 1024 });
@@ -55,7 +55,10 @@ export function createTokenStatusStep(options: VerifierOptions, context: TokenSt
   const { introspection, isRevoked } = options;
   if (isRevoked !== undefined && typeof isRevoked !== 'function') throw new TypeError('`isRevoked` must be a function');
   if (introspection === undefined && isRevoked === undefined) return undefined;
-  const introspector = introspection === undefined ? undefined : createIntrospector(introspection, options.issuer, context);
+  if (introspection !== undefined && context.issuer === undefined) {
+    throw new TypeError('`introspection` needs the single-issuer form (top-level `issuer`): an opaque token names no issuer to pick among `issuers`');
+  }
+  const introspector = introspection === undefined ? undefined : createIntrospector(introspection, context.issuer as IssuerPipeline, options.dialect, context.backend);
   const checkRevoked = isRevoked === undefined ? undefined : revocationCheck(isRevoked);
   const introspectsJwts = introspection?.mode === 'all';
 
@@ -88,7 +91,8 @@ interface Introspector {
 
 type Answer = JWTClaims & { active: boolean };
 
-function createIntrospector(options: IntrospectionOptions, issuer: string, context: TokenStatusContext): Introspector {
+function createIntrospector(options: IntrospectionOptions, pipeline: IssuerPipeline, dialect: VerifierOptions['dialect'], backend: CryptoBackend): Introspector {
+  const { issuer, signature } = pipeline;
   if (options === null || typeof options !== 'object') throw new TypeError('`introspection` must be an object');
   const mode = options.mode ?? 'opaque';
   if (mode !== 'opaque' && mode !== 'all') throw new TypeError('`introspection.mode` must be "opaque" or "all"');
@@ -102,7 +106,6 @@ function createIntrospector(options: IntrospectionOptions, issuer: string, conte
   const authenticate: ClientAuthentication = createClientAuthentication(options, issuer);
   const endpoint: EndpointSource = createEndpointSource(options.endpoint, issuer, { timeout, maxBytes, fetch: options.fetch });
   const cache = new IntrospectionCache(options.cache);
-  const { backend, signature, claimRules, dialect } = context;
   const clientId = options.clientId;
 
   const report = (event: IntrospectionEvent) => {
@@ -189,7 +192,7 @@ function createIntrospector(options: IntrospectionOptions, issuer: string, conte
     return pending;
   }
 
-  const evaluateOpaque = (token: string) => (answer: Answer) => evaluateAnswer(token, answer, claimRules, dialect);
+  const evaluateOpaque = (token: string) => (answer: Answer) => evaluateAnswer(token, answer, pipeline, dialect);
   const opaqueExpiry = (verified: VerifiedToken) => (verified.claims.exp ?? 0) * 1000;
 
   return {
@@ -199,7 +202,7 @@ function createIntrospector(options: IntrospectionOptions, issuer: string, conte
       // A JWT already verified: the endpoint only says whether it is still active.
       const evaluate = (answer: Answer): VerifiedToken => {
         if (!answer.active) throw inactive();
-        return { token, encrypted: false, header: NO_HEADER, claims: answer, dialect: 'generic', clientId: undefined, scopes: [], permissions: [] };
+        return { token, encrypted: false, header: NO_HEADER, claims: answer, issuer, dialect: 'generic', clientId: undefined, scopes: [], permissions: [] };
       };
       const expiry = (verified: VerifiedToken) => (verified.claims.exp ?? auth.claims.exp ?? 0) * 1000;
       try {

@@ -5,9 +5,9 @@
  * The time checks (`exp` required, `nbf`) and the sender constraint (`cnf`) are the verifier's own
  * steps, run on every request, cached answers included.
  */
-import { checkAudience, checkClaimTypes, checkIssuer, parseClaims, type ClaimRules } from '../claims.js';
-import { applyDialect } from '../dialects.js';
+import { parseClaims } from '../claims.js';
 import { invalidToken } from '../errors.js';
+import type { IssuerPipeline } from '../issuers.js';
 import type { VerifiedToken } from '../result-cache.js';
 import type { Dialect, JWTClaims, JWTHeader } from '../types.js';
 
@@ -63,14 +63,12 @@ export function inactive(): Error {
  * An active answer as the pipeline's `VerifiedToken`, or the refusal. `token` is the token as
  * presented; `claims` the whole answer, `active` included.
  */
-export function evaluateAnswer(token: string, answer: JWTClaims & { active: boolean }, rules: ClaimRules, dialect: Dialect): VerifiedToken {
+export function evaluateAnswer(token: string, answer: JWTClaims & { active: boolean }, issuer: IssuerPipeline, dialect: Dialect | undefined): VerifiedToken {
   if (!answer.active) throw inactive();
-  checkClaimTypes(answer);
-  checkIssuer(answer, rules.issuer);
-  checkAudience(answer, rules.audiences);
   checkTokenType(answer);
-  const profile = applyDialect(dialect, dialect === 'rfc9068' ? RFC9068_STAND_IN : NO_HEADER, answer);
-  return { token, encrypted: false, header: NO_HEADER, claims: answer, ...profile };
+  // The issuer's own claim checks (types, iss, aud, client id, dialect), as for its JWTs.
+  const verified = issuer.checkVouched(token, dialect === 'rfc9068' ? RFC9068_STAND_IN : NO_HEADER, answer);
+  return { ...verified, header: NO_HEADER };
 }
 
 const RFC9068_STAND_IN = Object.freeze({ alg: 'none', typ: 'at+jwt' }) as JWTHeader;
