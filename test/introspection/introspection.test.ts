@@ -330,6 +330,11 @@ describe('isRevoked (JWTs)', () => {
     });
   }
 
+  it('is asked with several issuers too', async () => {
+    const guard = createVerifier({ issuers: [{ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [keyFor('RS256').jwk] } }], isRevoked: () => true });
+    expect(await failure(guard.verify(mint()))).toMatchObject({ status: 401, description: 'The access token was revoked.' });
+  });
+
   it('answers through authenticate as unavailable, with the response to send', async () => {
     const outcome = await withHook(async () => { throw new Error('deny-list down'); }).authenticate({ method: 'GET', url: 'https://api.example.com/', headers: { authorization: `Bearer ${mint()}` } });
     expect(outcome).toMatchObject({ kind: 'unavailable', response: { status: 503, headers: { 'retry-after': '1' } } });
@@ -346,6 +351,18 @@ describe('options', () => {
     expect(() => verifier({ clientSecret: undefined })).toThrow('needs `introspection.clientSecret`');
     expect(() => verifier({ authMethod: 'private_key_jwt' })).toThrow('needs `introspection.privateKey`');
     expect(() => verifier({ clientId: '' })).toThrow('`introspection.clientId` must be a non-empty string');
+  });
+
+  it('refuse introspection with several issuers: an opaque token names no issuer to pick', () => {
+    expect(() =>
+      createVerifier({ issuers: [{ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [keyFor('RS256').jwk] } }], introspection: { endpoint: endpoint.url(PATH), clientId: 'api', clientSecret: 's' } }),
+    ).toThrow('`introspection` needs the single-issuer form');
+  });
+
+  it('hold an answer to the issuer\'s clientId allow-list, as for its JWTs', async () => {
+    endpoint.route(PATH, active({ client_id: 'someone-else' }));
+    const error = (await failure(verifier({}, { clientId: 'client-1' }).verify(OPAQUE))) as AccessTokenError;
+    expect(error).toMatchObject({ status: 401, code: 'invalid_token' });
   });
 
   it('refuse a plain-http endpoint that is not loopback, and a bad mode', () => {
