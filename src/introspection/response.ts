@@ -6,6 +6,7 @@
  * steps, run on every request, cached answers included.
  */
 import { parseClaims } from '../claims.js';
+import { quote } from '../dialects.js';
 import { invalidToken } from '../errors.js';
 import type { IssuerPipeline } from '../issuers.js';
 import type { VerifiedToken } from '../result-cache.js';
@@ -36,7 +37,7 @@ export function readAnswer(json: unknown): JWTClaims & { active: boolean } {
 export function readSignedAnswer(header: JWTHeader, payload: string, issuer: string, clientId: string): JWTClaims & { active: boolean } {
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
   if (typ !== 'token-introspection+jwt' && typ !== SIGNED_RESPONSE_TYPE) {
-    throw new MalformedAnswer(`the signed answer's typ is ${JSON.stringify(header.typ)}, not "token-introspection+jwt"`);
+    throw new MalformedAnswer(`the signed answer's typ is ${quote(header.typ)}, not "token-introspection+jwt"`);
   }
   let claims: JWTClaims;
   try {
@@ -44,10 +45,10 @@ export function readSignedAnswer(header: JWTHeader, payload: string, issuer: str
   } catch {
     throw new MalformedAnswer('the signed answer\'s payload is not a JSON object');
   }
-  if (claims.iss !== issuer) throw new MalformedAnswer(`the signed answer's iss is ${JSON.stringify(claims.iss)}, expected ${JSON.stringify(issuer)}`);
+  if (claims.iss !== issuer) throw new MalformedAnswer(`the signed answer's iss is ${quote(claims.iss)}, expected ${JSON.stringify(issuer)}`);
   const aud = claims.aud;
   if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId)))) {
-    throw new MalformedAnswer(`the signed answer's aud is ${JSON.stringify(aud)}, expected the client id ${JSON.stringify(clientId)}`);
+    throw new MalformedAnswer(`the signed answer's aud is ${quote(Array.isArray(aud) ? aud.join(", ") : aud)}, expected the client id ${JSON.stringify(clientId)}`);
   }
   return readAnswer(claims.token_introspection);
 }
@@ -83,7 +84,7 @@ function checkTokenType(answer: JWTClaims): void {
   if (type === undefined) return;
   const lower = typeof type === 'string' ? type.toLowerCase() : undefined;
   if (lower !== 'bearer' && lower !== 'dpop') {
-    throw invalidToken('The access token is invalid.', `the introspection endpoint says token_type is ${JSON.stringify(type)}, not an access token type (Bearer or DPoP)`);
+    throw invalidToken('The access token is invalid.', `the introspection endpoint says token_type is ${quote(type)}, not an access token type (Bearer or DPoP)`);
   }
   if (lower === 'dpop' && answer.cnf?.jkt === undefined) {
     throw invalidToken('The access token is invalid.', 'the introspection endpoint says token_type is "DPoP" but gives no cnf.jkt to bind it to');
