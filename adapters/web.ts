@@ -91,3 +91,4 @@ export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, ConfigurationError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';
 export { REASON_CODES, isReasonCode, reasonHint, type ReasonCode } from '../src/reason-codes.js';
 export type { VerifierHooks, VerifiedEvent, RefusedEvent, UnavailableEvent, KeysFetchedEvent, KeysFetchFailedEvent } from '../src/hooks.js';
+export { TokenStatusUnavailableError } from '../src/introspection/errors.js';

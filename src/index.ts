@@ -25,6 +25,7 @@ export type {
   VerifierHooks,
 } from './hooks.js';
 export { REASON_CODES, isReasonCode, reasonHint, type ReasonCode, type ReasonCodeInfo } from './reason-codes.js';
+export { TokenStatusUnavailableError } from './introspection/errors.js';
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
 export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type ClaimPredicate, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions, type Match } from './guards.js';
@@ -47,6 +48,7 @@ export type {
 export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
 export type { ClaimMapping, DpopOptions, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest, MtlsOptions, ResultCacheOptions, SharedOptions } from './options.js';
+export type { IntrospectionAuthMethod, IntrospectionCacheOptions, IntrospectionEvent, IntrospectionOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
 export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';

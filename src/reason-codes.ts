@@ -152,6 +152,11 @@ export const REASON_CODES = {
     meaning: "The issuer's discovery metadata is unusable (wrong issuer, no `jwks_uri`, not https).",
     hint: 'Fix the issuer metadata, or set `jwksUri` to the JWKS URL.',
   },
+  token_status_unavailable: {
+    status: 503,
+    meaning: 'The introspection endpoint or the `isRevoked` hook could not say whether the token is active.',
+    hint: 'Check the introspection endpoint (and our client credentials at it), or the `isRevoked` function; see the reason.',
+  },
   replay_store_unavailable: { status: 503, meaning: 'The DPoP replay store failed.', hint: 'Check the replay store (Redis) connection.' },
   invalid_token: { status: 401, meaning: 'The token is refused for a reason without a more precise code (a custom step).', hint: 'See the reason.' },
 } as const satisfies Record<string, ReasonCodeInfo>;
