@@ -11,7 +11,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type Guard, type GuardOptions } from '../src/guards.js';
 import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
@@ -100,6 +100,14 @@ export function requireClaim(predicate: (claims: AuthResult['claims']) => boolea
   return guardHook(claimGuard(predicate, description));
 }
 
+/**
+ * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
+ * of `acrValues` and within `maxAge` seconds; the challenge says which.
+ */
+export function requireAuthLevel(options: AuthLevelOptions): preHandlerAsyncHookHandler {
+  return guardHook(authLevelGuard(options));
+}
+
 function guardHook(guard: Guard): preHandlerAsyncHookHandler {
   const check = createHostGuard<FastifyRequest>(guard);
   return async function (request, reply) {
@@ -125,8 +133,12 @@ class FastifyRequestLike extends NodeRequest {
   get url(): string {
     return `${this.#request.protocol}://${this.#request.host}${this.#request.url}`;
   }
+
+  get path(): string {
+    return this.#request.url;
+  }
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { AuthLevelOptions, GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

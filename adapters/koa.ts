@@ -5,7 +5,7 @@
  * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  */
 import type { Middleware, Next, ParameterizedContext } from 'koa';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type Guard, type GuardOptions } from '../src/guards.js';
 import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
@@ -67,6 +67,14 @@ export function requireClaim(predicate: (claims: AuthResult['claims']) => boolea
   return guardMiddleware(claimGuard(predicate, description));
 }
 
+/**
+ * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
+ * of `acrValues` and within `maxAge` seconds; the challenge says which.
+ */
+export function requireAuthLevel(options: AuthLevelOptions): Middleware<AuthState> {
+  return guardMiddleware(authLevelGuard(options));
+}
+
 function guardMiddleware(guard: Guard): Middleware<AuthState> {
   const check = createHostGuard<Context>(guard);
   return (ctx: Context, next) => {
@@ -98,8 +106,12 @@ class KoaRequest extends NodeRequest {
   get url(): string {
     return this.#ctx.href;
   }
+
+  get path(): string {
+    return this.#ctx.originalUrl;
+  }
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { AuthLevelOptions, GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

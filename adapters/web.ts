@@ -2,7 +2,9 @@
  * Any runtime with the Fetch API (Node 20+, Cloudflare Workers, Vercel and Netlify functions,
  * Deno, Bun): `authenticate(options)` gives a function of a `Request` that resolves with the
  * verified token, or with a ready `Response` (status, `WWW-Authenticate`, JSON body) when the
- * request is refused, and when keys cannot be had (503, `Retry-After`). Guards work on the result.
+ * request is refused, and when keys cannot be had (503, `Retry-After`) — or, with
+ * `resourceMetadata` set, the 200 Protected Resource Metadata document for a request for it.
+ * Guards work on the result.
  * Translation only: the core decides (`verifier.authenticate`).
  *
  * No Node built-in may reach this entry point: it wires the WebCrypto backend itself and never
@@ -10,7 +12,7 @@
  */
 import { webCrypto } from '../src/crypto/web.js';
 import type { AccessTokenError, ErrorResponse, GuardError } from '../src/errors.js';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type Guard, type GuardOptions } from '../src/guards.js';
 import type { Outcome } from '../src/outcome.js';
 import type { AuthResult } from '../src/types.js';
 import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from '../src/verifier.js';
@@ -48,6 +50,8 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
     const outcome: Outcome = await verifier.authenticate({ method: request.method, url: request.url, headers: request.headers }, modes);
     if (outcome.kind === 'accepted') return outcome.auth;
     if (outcome.kind === 'anonymous') return undefined;
+    // A document the verifier serves itself (RFC 9728 metadata): no refusal, nothing to report.
+    if (outcome.kind === 'answered') return toResponse(outcome.response);
     options.onRefusal?.(outcome.error, request);
     return toResponse(outcome.response);
   };
@@ -70,6 +74,16 @@ export function requireClaim(
   return guardFunction(claimGuard(predicate, description), options?.onRefusal);
 }
 
+/**
+ * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
+ * of `acrValues` and within `maxAge` seconds; the challenge says which.
+ */
+export function requireAuthLevel(
+  options: AuthLevelOptions & Pick<WebGuardOptions, 'onRefusal'>,
+): (auth: AuthResult | undefined) => Response | undefined {
+  return guardFunction(authLevelGuard(options), options.onRefusal);
+}
+
 function guardFunction(guard: Guard, onRefusal: WebGuardOptions['onRefusal']): (auth: AuthResult | undefined) => Response | undefined {
   return (auth) => {
     const refusal = guard(auth);
@@ -79,7 +93,7 @@ function guardFunction(guard: Guard, onRefusal: WebGuardOptions['onRefusal']): (
   };
 }
 
-/** A `Response` for a refusal or our 503. */
+/** A `Response` for a refusal, our 503, or a document the verifier answered. */
 export function toResponse(response: ErrorResponse): Response {
   return new Response(response.body, { status: response.status, headers: response.headers });
 }
@@ -91,9 +105,22 @@ export function errorResponse(error: GuardError): Response {
 
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { AuthResult } from '../src/types.js';
-export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
+export type { Accepted, Anonymous, Answered, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';
-export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from '../src/guards.js';
+export {
+  authLevelGuard,
+  checkAuthLevel,
+  checkClaim,
+  checkPermissions,
+  checkScopes,
+  claimGuard,
+  permissionGuard,
+  scopeGuard,
+  type AuthLevelOptions,
+  type Guard,
+  type GuardOptions,
+  type Match,
+} from '../src/guards.js';
 export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';

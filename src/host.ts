@@ -48,7 +48,7 @@ export function createHostAuthenticator<HostRequest extends object>(
   const withRefusalHook: Remembered = { anonymous: undefined, onRefusal };
 
   function settle(outcome: Outcome, hostRequest: HostRequest): Outcome {
-    if (outcome.kind === 'accepted') return outcome;
+    if (outcome.kind === 'accepted' || outcome.kind === 'answered') return outcome;
     if (outcome.kind === 'anonymous') {
       remembered.set(hostRequest, { anonymous: outcome, onRefusal });
       return outcome;

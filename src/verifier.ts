@@ -12,8 +12,9 @@ import { createDecryptStep } from './jwe/decrypt.js';
 import { refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
-import { AuthResult as Result } from './auth-result.js';
+import { AuthResult as Result, type ResultContext } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
+import { createResourceMetadata, type ResourceMetadata } from './resource-metadata.js';
 import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
@@ -38,6 +39,8 @@ export interface Verifier {
   authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome>;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
+  /** The Protected Resource Metadata this verifier serves (RFC 9728), when `resourceMetadata` is set. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
 }
 
 /** True for a verifier (anything with the `authenticate` seam), false for options. */
@@ -53,7 +56,8 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
-  const { claimRules, credentialRules, challenge, dialect } = config;
+  const { claimRules, credentialRules, challenge, dialect, resourceMetadata } = config;
+  const context: ResultContext = Object.freeze({ challenge, resource: resourceMetadata?.resource, audiences: claimRules.audiences });
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
@@ -130,9 +134,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 
   function bind(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
-    if (typeof bound === 'string') return new Result(verified, bound, challenge);
+    if (typeof bound === 'string') return new Result(verified, bound, context);
     return bound.then(
-      (binding) => new Result(verified, binding, challenge),
+      (binding) => new Result(verified, binding, context),
       (error: unknown) => {
         throw finish(error, scheme, challenge);
       },
@@ -161,6 +165,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const anonymous: Anonymous = Object.freeze({ kind: 'anonymous', challenge });
 
   function authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome> {
+    // The document is public: served before, and whatever, the credentials.
+    const answered = resourceMetadata?.answer(request);
+    if (answered !== undefined) return answered;
     const optional = options?.optional === true;
     const decide = (error: unknown): Outcome =>
       optional && error instanceof AccessTokenError && error.code === 'missing_credentials' ? anonymous : failed(error);
@@ -173,7 +180,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     return result instanceof Promise ? result.then(accepted, decide) : accepted(result);
   }
 
-  return { verify, verifyRequest, authenticate, challenge };
+  return { verify, verifyRequest, authenticate, challenge, resourceMetadata };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */
@@ -202,6 +209,7 @@ interface Config {
   credentialRules: CredentialRules;
   challenge: ChallengeOptions;
   resultCache: ResultCacheOptions | undefined;
+  resourceMetadata: ResourceMetadata | undefined;
 }
 
 /** Misconfiguration is a `TypeError` at startup, never a surprise on the first request. */
@@ -253,10 +261,13 @@ function validateOptions(options: VerifierOptions): Config {
   }
 
   const schemes: AuthScheme[] = options.dpop ? (options.dpop.required ? ['DPoP'] : ['Bearer', 'DPoP']) : ['Bearer'];
+  const dpopAlgorithms = options.dpop ? (options.dpop.algorithms ?? DEFAULT_DPOP_ALGORITHMS) : undefined;
+  const resourceMetadata = createResourceMetadata(options, { audiences, algorithms, locations, dpopAlgorithms });
   const challenge: ChallengeOptions = Object.freeze({
     realm: options.realm,
     schemes,
-    dpopAlgorithms: options.dpop ? (options.dpop.algorithms ?? DEFAULT_DPOP_ALGORITHMS) : undefined,
+    dpopAlgorithms,
+    resourceMetadata: resourceMetadata?.url,
   });
   const resultCache = options.resultCache === true ? {} : options.resultCache || undefined;
 
@@ -267,6 +278,7 @@ function validateOptions(options: VerifierOptions): Config {
     credentialRules: { locations, schemes, maxTokenLength: options.maxTokenLength ?? 16384 },
     challenge,
     resultCache,
+    resourceMetadata,
   };
 }
 

@@ -1,0 +1,87 @@
+/**
+ * MCP servers on `@modelcontextprotocol/sdk` over Express. The SDK hands its tool handlers the
+ * `AuthInfo` it finds on `req.auth` (and types `req.auth` as that, in `express-serve-static-core`),
+ * so this entry's middleware put an `AuthInfo` there — `toAuthInfo` of the verified token — and,
+ * unlike `access-token-guard/express`, declare nothing on `req`: the two typings then never meet.
+ * `authResultOf(extra.authInfo)` gives a handler the full result back.
+ *
+ * Two ways to protect the SDK's transport:
+ * - `authenticate(options)` with `resourceMetadata` set (recommended): the Protected Resource
+ *   Metadata document, challenges with `resource_metadata`, DPoP, mTLS, guards, step-up;
+ * - the SDK's own `requireBearerAuth({ verifier: createTokenVerifier(options) })`: Bearer only.
+ *
+ * `@modelcontextprotocol/sdk` is an optional peer dependency, needed only by `createTokenVerifier`.
+ */
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { RequestHandler } from 'express';
+import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type GuardOptions } from '../src/guards.js';
+import { AccessTokenError, verifierFrom, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
+import { authResultOf, toAuthInfo, type McpAuthInfo } from '../src/mcp.js';
+import { authenticateInto, guardMiddleware, type AuthSlot, type AuthenticateOptions } from './express-middleware.js';
+
+/** `req.auth` as the SDK declares it; declared here only for our own reading, never exported. */
+type WithAuthInfo = { auth?: McpAuthInfo };
+
+const asAuthInfo: AuthSlot = {
+  put: (req, auth) => {
+    (req as unknown as WithAuthInfo).auth = toAuthInfo(auth);
+  },
+  get: (req) => authResultOf((req as unknown as WithAuthInfo).auth),
+};
+
+export type { AuthenticateOptions } from './express-middleware.js';
+
+/** Express middleware: the token on `req.auth` as the SDK's `AuthInfo`; refusals and the metadata document answered. */
+export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): RequestHandler {
+  return authenticateInto(asAuthInfo, verifierOrOptions, options);
+}
+
+export function requireScopes(scopes: string | string[], options?: GuardOptions): RequestHandler {
+  return guardMiddleware(asAuthInfo, scopeGuard(scopes, options));
+}
+
+export function requirePermissions(permissions: string | string[], options?: GuardOptions): RequestHandler {
+  return guardMiddleware(asAuthInfo, permissionGuard(permissions, options));
+}
+
+/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): RequestHandler {
+  return guardMiddleware(asAuthInfo, claimGuard(predicate, description));
+}
+
+/**
+ * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
+ * of `acrValues` and within `maxAge` seconds; the challenge says which.
+ */
+export function requireAuthLevel(options: AuthLevelOptions): RequestHandler {
+  return guardMiddleware(asAuthInfo, authLevelGuard(options));
+}
+
+/** The SDK's `OAuthTokenVerifier`, structurally. */
+export interface McpTokenVerifier {
+  verifyAccessToken(token: string): Promise<McpAuthInfo>;
+}
+
+/**
+ * An `OAuthTokenVerifier` for the SDK's `requireBearerAuth`: our verification, the SDK's errors
+ * (it answers only its own: 401 `InvalidTokenError`, 403 `InsufficientScopeError`; our 503 becomes
+ * its 500 `ServerError`, never a 401). Each error's message is our client-safe description.
+ */
+export function createTokenVerifier(verifierOrOptions: Verifier | VerifierOptions): McpTokenVerifier {
+  const verifier = verifierFrom(verifierOrOptions);
+  return {
+    verifyAccessToken: (token) => verifier.verify(token).then(toAuthInfo, (error: unknown) => Promise.reject(sdkError(error))),
+  };
+}
+
+function sdkError(error: unknown): Error {
+  if (!(error instanceof AccessTokenError)) return new ServerError(error instanceof Error ? error.message : 'Internal Server Error');
+  if (error.status === 403) return new InsufficientScopeError(error.description);
+  if (error.status === 400) return new InvalidRequestError(error.description);
+  return new InvalidTokenError(error.description);
+}
+
+export { authResultOf, toAuthInfo, type McpAuthInfo } from '../src/mcp.js';
+export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
+export type { AuthLevelOptions, GuardOptions, Match } from '../src/guards.js';
+export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';
