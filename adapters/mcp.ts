@@ -57,6 +57,30 @@ export function requireAuthLevel(options: AuthLevelOptions): RequestHandler {
   return guardMiddleware(asAuthInfo, authLevelGuard(options));
 }
 
+/**
+ * Guards per tool: every MCP tool call arrives on the same endpoint, so a route guard cannot tell
+ * them apart. For a JSON-RPC `tools/call` whose `params.name` is a key of `guards` (the body
+ * parsed by `express.json()` first), that guard runs — `requireScopes(…)` answers 403
+ * `insufficient_scope` with the scope, which the SDK's client then asks for (step-up
+ * authorization); `requireAuthLevel(…)` answers 401 `insufficient_user_authentication`. Any other
+ * request goes on.
+ */
+export function forTools(guards: Record<string, RequestHandler>): RequestHandler {
+  const byName = new Map(Object.entries(guards));
+  return (req, res, next) => {
+    const guard = byName.get(calledTool(req.body) ?? '');
+    if (guard === undefined) return next();
+    return guard(req, res, next);
+  };
+}
+
+/** The tool a JSON-RPC message calls, if it is a `tools/call`. */
+function calledTool(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  return method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+}
+
 /** The SDK's `OAuthTokenVerifier`, structurally. */
 export interface McpTokenVerifier {
   verifyAccessToken(token: string): Promise<McpAuthInfo>;
