@@ -149,7 +149,11 @@ export interface ResourceMetadataOptions {
    * @default `mtls.required`, when `mtls` is set
    */
   tlsClientCertificateBoundAccessTokens?: boolean;
-  /** More members, added as they are (snake_case names, JSON values); cannot replace the ones above. @default none */
+  /**
+   * More members, added as they are (snake_case names, JSON values: `resource_policy_uri`,
+   * `jwks_uri`, `signed_metadata`…); cannot replace a member the options above set.
+   * @default none
+   */
   extra?: Record<string, unknown>;
   /**
    * `Cache-Control: max-age` of the document, seconds.

@@ -13,23 +13,18 @@ import type { RequestLike } from './types.js';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
-/** The RFC 9728 §2 members the options name; `extra` may add others, never replace these. */
-const STANDARD_MEMBERS = [
+/** The RFC 9728 §2 members the options set (or derive): `extra` may add others, never replace these. */
+const OWN_MEMBERS = [
   'resource',
   'authorization_servers',
-  'jwks_uri',
   'scopes_supported',
   'bearer_methods_supported',
   'resource_signing_alg_values_supported',
   'resource_name',
   'resource_documentation',
-  'resource_policy_uri',
-  'resource_tos_uri',
   'tls_client_certificate_bound_access_tokens',
-  'authorization_details_types_supported',
   'dpop_signing_alg_values_supported',
   'dpop_bound_access_tokens_required',
-  'signed_metadata',
 ];
 
 export interface ResourceMetadata {
@@ -144,7 +139,7 @@ function buildDocument(given: ResourceMetadataOptions, resource: string, options
   if (given.extra !== undefined) {
     if (given.extra === null || typeof given.extra !== 'object' || Array.isArray(given.extra)) throw new TypeError('`resourceMetadata.extra` must be an object');
     for (const [name, value] of Object.entries(given.extra)) {
-      if (STANDARD_MEMBERS.includes(name)) throw new TypeError(`\`resourceMetadata.extra\` may not set \`${name}\`: use its own option`);
+      if (OWN_MEMBERS.includes(name)) throw new TypeError(`\`resourceMetadata.extra\` may not set \`${name}\`: use its own option`);
       document[name] = value;
     }
   }
