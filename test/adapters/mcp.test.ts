@@ -4,16 +4,22 @@
  * SDK's `AuthInfo` on `req.auth`, from which `authResultOf` gives the full result back; `forTools`
  * runs a guard only for a call of its tool. Real Express on 127.0.0.1, real tokens.
  */
-import express, { type Request } from 'express';
-import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import express, { type Request, type RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, authResultOf, createTokenVerifier, forTools, requireScopes, type McpAuthInfo } from '../../adapters/mcp.js';
+import { authenticate, authResultOf, createTokenVerifier, forTools, requireScopes, type McpAuthInfo, type McpTokenVerifier } from '../../adapters/mcp.js';
 import { createAuthorizer } from '../../adapters/lambda.js';
 import type { VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 import { closedPort, listen, type RunningServer } from '../helpers/http.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
+
+// The SDK's bearerAuth module declares `req.auth` for a whole program, where it would meet
+// adapters/express.ts's declaration (see tsconfig.json): loaded here without its types.
+const BEARER_AUTH = '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+const { requireBearerAuth } = (await import(BEARER_AUTH)) as {
+  requireBearerAuth: (options: { verifier: McpTokenVerifier; expectedResource?: URL }) => RequestHandler;
+};
 
 let issuer: LocalIssuer;
 let options: VerifierOptions;

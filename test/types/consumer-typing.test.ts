@@ -28,21 +28,50 @@ beforeAll(async () => {
   await copyFile(join(ROOT, 'package.json'), join(installed, 'package.json'));
   await tsup({ config: join(ROOT, 'tsup.config.ts'), outDir: join(installed, 'dist'), sourcemap: false, silent: true });
 
-  for (const file of ['consumer.ts', 'consumer-cjs.cts']) {
+  for (const file of ['consumer.ts', 'consumer-cjs.cts', 'consumer-mcp.ts', 'consumer-conflict.ts']) {
     // Drop the `@ts-nocheck` that keeps the repo's own tsc off these files.
     const source = (await readFile(join(import.meta.dirname, file), 'utf8')).replace(/^\/\/ @ts-nocheck[^\n]*\n/, '');
     await writeFile(join(project, file), source);
   }
+  // The MCP example as a user copies it: importing the package by name.
+  const example = await readFile(join(ROOT, 'examples/mcp-server.ts'), 'utf8');
+  await writeFile(join(project, 'mcp-server.ts'), example.replace("'../adapters/mcp.js'", "'access-token-guard/mcp'"));
+  // README's MCP section, block by block: an MCP server's blocks in the MCP program, the others
+  // (they use access-token-guard/express) with the other consumer files.
+  const readmeFiles = { mcp: [] as string[], other: [] as string[] };
+  for (const [index, block] of readmeBlocks(await readFile(join(ROOT, 'README.md'), 'utf8'), '## MCP servers').entries()) {
+    const file = `readme-mcp-${index}.ts`;
+    // Each block is a module of its own, as a user's file would be.
+    await writeFile(join(project, file), `${block}\nexport {};\n`);
+    readmeFiles[/@modelcontextprotocol\/sdk|access-token-guard\/mcp/.test(block) ? 'mcp' : 'other'].push(file);
+  }
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   await writeFile(
     join(project, 'tsconfig.nodenext.json'),
-    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer.ts', 'consumer-cjs.cts'] }),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer.ts', 'consumer-cjs.cts', ...readmeFiles.other] }),
+  );
+  await writeFile(
+    join(project, 'tsconfig.mcp.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer-mcp.ts', 'mcp-server.ts', ...readmeFiles.mcp] }),
+  );
+  await writeFile(
+    join(project, 'tsconfig.conflict.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer-conflict.ts'] }),
   );
   await writeFile(
     join(project, 'tsconfig.bundler.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['consumer.ts'] }),
   );
 }, 300_000);
+
+/** The ```ts blocks of the README section whose heading starts with `heading`. */
+function readmeBlocks(readme: string, heading: string): string[] {
+  const start = readme.indexOf(`\n${heading}`);
+  if (start === -1) throw new Error(`README has no section ${heading}`);
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end === -1 ? undefined : end);
+  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+}
 
 afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
@@ -83,8 +112,17 @@ async function typecheck(config: string): Promise<string[]> {
 describe('consumer typings of the built package', () => {
   it('every entry point exports what the exports map promises', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './mcp', './package.json']);
   });
+
+  it('compile: an MCP server with the SDK (its bearerAuth typing included), the MCP example and README blocks', async () => {
+    expect(await typecheck('tsconfig.mcp.json')).toEqual([]);
+  }, 300_000);
+
+  it('access-token-guard/express and the SDK bearerAuth in one program: req.auth is the SDK type, our fields gone', async () => {
+    const errors = await typecheck('tsconfig.conflict.json');
+    expect(errors).toEqual([expect.stringMatching(/^consumer-conflict\.ts\(\d+,\d+\): error TS2339: Property 'subject' does not exist on type 'AuthInfo'/)]);
+  }, 300_000);
 
   it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {
     expect(await typecheck('tsconfig.nodenext.json')).toEqual([]);
