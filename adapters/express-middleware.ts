@@ -7,7 +7,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Guard } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -53,7 +53,12 @@ export function authenticateInto(slot: AuthSlot, verifierOrOptions: Verifier | V
   };
 }
 
-export function guardMiddleware(slot: AuthSlot, guard: Guard): RequestHandler {
+/** Every guard export (`requireScopes`, …, `requireAuthLevel`) for an entry point's slot. */
+export function guardFactories(slot: AuthSlot): GuardFactories<RequestHandler> {
+  return createGuardFactories((guard) => guardMiddleware(slot, guard));
+}
+
+function guardMiddleware(slot: AuthSlot, guard: Guard): RequestHandler {
   const check = createHostGuard<Request>(guard);
   return (req: Request, res: Response, next: NextFunction) => {
     const refusal = check(req, slot.get(req));

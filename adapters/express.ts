@@ -9,9 +9,8 @@
  * types `req.auth` too, as its `AuthInfo`, and two declarations of one property cannot agree.
  */
 import type { RequestHandler } from 'express';
-import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type GuardOptions } from '../src/guards.js';
 import type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-import { authenticateInto, guardMiddleware, type AuthSlot, type AuthenticateOptions } from './express-middleware.js';
+import { authenticateInto, guardFactories, type AuthSlot, type AuthenticateOptions } from './express-middleware.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -36,26 +35,7 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   return authenticateInto(onRequest, verifierOrOptions, options);
 }
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): RequestHandler {
-  return guardMiddleware(onRequest, scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): RequestHandler {
-  return guardMiddleware(onRequest, permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): RequestHandler {
-  return guardMiddleware(onRequest, claimGuard(predicate, description));
-}
-
-/**
- * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
- * of `acrValues` and within `maxAge` seconds; the challenge says which.
- */
-export function requireAuthLevel(options: AuthLevelOptions): RequestHandler {
-  return guardMiddleware(onRequest, authLevelGuard(options));
-}
+export const { requireScopes, requirePermissions, requireClaim, requireAuthLevel } = guardFactories(onRequest);
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
 export type { AuthLevelOptions, GuardOptions, Match } from '../src/guards.js';

@@ -11,8 +11,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -87,26 +87,7 @@ const guard = fastifyPlugin(plugin, { fastify: '5.x', name: 'access-token-guard'
 export default guard;
 export { guard as accessTokenGuard };
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
-  return guardHook(scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
-  return guardHook(permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): preHandlerAsyncHookHandler {
-  return guardHook(claimGuard(predicate, description));
-}
-
-/**
- * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
- * of `acrValues` and within `maxAge` seconds; the challenge says which.
- */
-export function requireAuthLevel(options: AuthLevelOptions): preHandlerAsyncHookHandler {
-  return guardHook(authLevelGuard(options));
-}
+export const { requireScopes, requirePermissions, requireClaim, requireAuthLevel } = createGuardFactories(guardHook);
 
 function guardHook(guard: Guard): preHandlerAsyncHookHandler {
   const check = createHostGuard<FastifyRequest>(guard);

@@ -14,10 +14,9 @@
  */
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { RequestHandler } from 'express';
-import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type GuardOptions } from '../src/guards.js';
-import { AccessTokenError, verifierFrom, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
+import { AccessTokenError, verifierFrom, type Verifier, type VerifierOptions } from '../src/index.js';
 import { authResultOf, toAuthInfo, type McpAuthInfo } from '../src/mcp.js';
-import { authenticateInto, guardMiddleware, type AuthSlot, type AuthenticateOptions } from './express-middleware.js';
+import { authenticateInto, guardFactories, type AuthSlot, type AuthenticateOptions } from './express-middleware.js';
 
 /** `req.auth` as the SDK declares it; declared here only for our own reading, never exported. */
 type WithAuthInfo = { auth?: McpAuthInfo };
@@ -36,26 +35,7 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   return authenticateInto(asAuthInfo, verifierOrOptions, options);
 }
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): RequestHandler {
-  return guardMiddleware(asAuthInfo, scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): RequestHandler {
-  return guardMiddleware(asAuthInfo, permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): RequestHandler {
-  return guardMiddleware(asAuthInfo, claimGuard(predicate, description));
-}
-
-/**
- * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with one
- * of `acrValues` and within `maxAge` seconds; the challenge says which.
- */
-export function requireAuthLevel(options: AuthLevelOptions): RequestHandler {
-  return guardMiddleware(asAuthInfo, authLevelGuard(options));
-}
+export const { requireScopes, requirePermissions, requireClaim, requireAuthLevel } = guardFactories(asAuthInfo);
 
 /**
  * Guards per tool: every MCP tool call arrives on the same endpoint, so a route guard cannot tell

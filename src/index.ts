@@ -33,7 +33,7 @@ export {
 } from './guards.js';
 export type { ResourceMetadata } from './resource-metadata.js';
 export { authResultOf, toAuthInfo, type McpAuthInfo } from './mcp.js';
-export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from './host.js';
+export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from './host.js';
 export type {
   AuthResult,
   Binding,

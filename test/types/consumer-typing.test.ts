@@ -33,23 +33,21 @@ beforeAll(async () => {
     const source = (await readFile(join(import.meta.dirname, file), 'utf8')).replace(/^\/\/ @ts-nocheck[^\n]*\n/, '');
     await writeFile(join(project, file), source);
   }
-  // The MCP example as a user copies it: importing the package by name.
-  const example = await readFile(join(ROOT, 'examples/mcp-server.ts'), 'utf8');
-  await writeFile(join(project, 'mcp-server.ts'), example.replace("'../adapters/mcp.js'", "'access-token-guard/mcp'"));
-  // README's MCP section, block by block: an MCP server's blocks in the MCP program, the others
-  // (they use access-token-guard/express) with the other consumer files.
-  const readmeFiles = { mcp: [] as string[], other: [] as string[] };
-  for (const [index, block] of readmeBlocks(await readFile(join(ROOT, 'README.md'), 'utf8'), '## MCP servers').entries()) {
-    const file = `readme-mcp-${index}.ts`;
-    // Each block is a module of its own, as a user's file would be.
-    await writeFile(join(project, file), `${block}\nexport {};\n`);
-    readmeFiles[/@modelcontextprotocol\/sdk|access-token-guard\/mcp/.test(block) ? 'mcp' : 'other'].push(file);
-  }
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   await writeFile(
     join(project, 'tsconfig.nodenext.json'),
-    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer.ts', 'consumer-cjs.cts', ...readmeFiles.other] }),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer.ts', 'consumer-cjs.cts'] }),
   );
+  const readmeFiles = await writeReadmeBlocks(project);
+  await writeFile(
+    join(project, 'tsconfig.readme.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['readme-prelude.d.ts', ...readmeFiles.general] }),
+  );
+  // An MCP server's program: our /mcp entry with the SDK's Express parts, the MCP example as a user
+  // copies it (importing the package by name) and README's MCP server blocks. It cannot share a
+  // program with access-token-guard/express: both declare `req.auth` (consumer-conflict.ts).
+  const example = await readFile(join(ROOT, 'examples/mcp-server.ts'), 'utf8');
+  await writeFile(join(project, 'mcp-server.ts'), example.replace("'../adapters/mcp.js'", "'access-token-guard/mcp'"));
   await writeFile(
     join(project, 'tsconfig.mcp.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer-mcp.ts', 'mcp-server.ts', ...readmeFiles.mcp] }),
@@ -64,13 +62,23 @@ beforeAll(async () => {
   );
 }, 300_000);
 
-/** The ```ts blocks of the README section whose heading starts with `heading`. */
-function readmeBlocks(readme: string, heading: string): string[] {
-  const start = readme.indexOf(`\n${heading}`);
-  if (start === -1) throw new Error(`README has no section ${heading}`);
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+/**
+ * Every ```ts block of README.md, each as a module of its own, compiled against the built package.
+ * A block may use, without declaring them, the few names the prose around it gives (an Express
+ * `app`, `issuer`, `audience`, a `token`…): readme-prelude.d.ts declares those and nothing else.
+ */
+async function writeReadmeBlocks(dir: string): Promise<{ general: string[]; mcp: string[] }> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const files = { general: [] as string[], mcp: [] as string[] };
+  for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+    const line = readme.slice(0, match.index).split('\n').length;
+    const file = `readme-line-${line}.ts`;
+    await writeFile(join(dir, file), `${match[1]}\nexport {};\n`);
+    // An MCP server's blocks go in the MCP program (see above).
+    files[/@modelcontextprotocol\/sdk|access-token-guard\/mcp/.test(match[1] as string) ? 'mcp' : 'general'].push(file);
+  }
+  await copyFile(join(import.meta.dirname, 'readme-prelude.d.ts'), join(dir, 'readme-prelude.d.ts'));
+  return files;
 }
 
 afterAll(async () => {
@@ -115,7 +123,7 @@ describe('consumer typings of the built package', () => {
     expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './mcp', './package.json']);
   });
 
-  it('compile: an MCP server with the SDK (its bearerAuth typing included), the MCP example and README blocks', async () => {
+  it('compile: an MCP server with the SDK (its bearerAuth typing included), the MCP example and README MCP blocks', async () => {
     expect(await typecheck('tsconfig.mcp.json')).toEqual([]);
   }, 300_000);
 
@@ -126,6 +134,10 @@ describe('consumer typings of the built package', () => {
 
   it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {
     expect(await typecheck('tsconfig.nodenext.json')).toEqual([]);
+  }, 300_000);
+
+  it('compile: every TypeScript block of README.md', async () => {
+    expect(await typecheck('tsconfig.readme.json')).toEqual([]);
   }, 300_000);
 
   it('compile: ESM consumer, bundler resolution', async () => {
