@@ -48,6 +48,7 @@ export function createHostAuthenticator<HostRequest extends object>(
   const withRefusalHook: Remembered = { anonymous: undefined, onRefusal };
 
   function settle(outcome: Outcome, hostRequest: HostRequest): Outcome {
+    // A document the verifier answered (RFC 9728 metadata) is no refusal: nothing to report.
     if (outcome.kind === 'accepted' || outcome.kind === 'answered') return outcome;
     if (outcome.kind === 'anonymous') {
       remembered.set(hostRequest, { anonymous: outcome, onRefusal });

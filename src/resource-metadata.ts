@@ -81,7 +81,8 @@ export function createResourceMetadata(options: VerifierOptions, defaults: Resou
     answer(request) {
       const method = request.method;
       if (method !== 'GET' && method !== 'HEAD') return undefined;
-      return paths.has(pathOf(request)) ? (method === 'GET' ? get : head) : undefined;
+      const path = pathOf(request);
+      return path !== undefined && paths.has(path) ? (method === 'GET' ? get : head) : undefined;
     },
   };
 }
@@ -90,9 +91,13 @@ function response(headers: Record<string, string>, body: string): ErrorResponse 
   return Object.freeze({ status: 200, headers: Object.freeze({ ...headers }), body }) as ErrorResponse;
 }
 
-/** The request's path without its query: the adapter's cheap `path` when it has one, else from `url`. */
-function pathOf(request: RequestLike): string {
-  const path = request.path ?? new URL(request.url, 'http://localhost').pathname;
+/**
+ * The request's path without its query: the adapter's cheap `path` when it has one, else from
+ * `url`; `undefined` for a URL that does not parse (then it is no request for the document).
+ */
+function pathOf(request: RequestLike): string | undefined {
+  const path = request.path ?? (URL.canParse(request.url, 'http://localhost') ? new URL(request.url, 'http://localhost').pathname : undefined);
+  if (typeof path !== 'string') return undefined;
   const query = path.indexOf('?');
   return query === -1 ? path : path.slice(0, query);
 }

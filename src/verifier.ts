@@ -40,7 +40,7 @@ export interface Verifier {
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
   /** The Protected Resource Metadata this verifier serves (RFC 9728), when `resourceMetadata` is set. */
-  readonly resourceMetadata: ResourceMetadata | undefined;
+  readonly resourceMetadata?: ResourceMetadata;
 }
 
 /** True for a verifier (anything with the `authenticate` seam), false for options. */

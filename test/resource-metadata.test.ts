@@ -141,3 +141,10 @@ describe('what a result says about its resource', () => {
     expect((await verifier.verify(mint({ aud: 'not-a-url' }))).resource).toBeUndefined();
   });
 });
+
+describe('a request the adapter could not describe', () => {
+  it('a URL that does not parse is no request for the document: it is authenticated, and refused', () => {
+    const outcome = verifierFor({ resourceMetadata: {} }).authenticate({ method: 'GET', url: 'http://[bad', headers: {} });
+    expect(outcome).toMatchObject({ kind: 'refused', error: { code: 'missing_credentials' } });
+  });
+});
