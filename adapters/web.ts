@@ -86,6 +86,7 @@ export function errorResponse(error: GuardError): Response {
 
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { AuthResult } from '../src/types.js';
+export type { ClaimMapping, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest } from '../src/options.js';
 export type { Accepted, Anonymous, Answered, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';
 export {

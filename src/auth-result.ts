@@ -23,6 +23,7 @@ export interface ResultContext {
 
 export class AuthResult implements AuthResultFields {
   token: string;
+  issuer: string;
   header: AuthResultFields['header'];
   claims: AuthResultFields['claims'];
   subject: string | undefined;
@@ -36,6 +37,7 @@ export class AuthResult implements AuthResultFields {
 
   constructor(verified: VerifiedToken, binding: Binding, context: ResultContext) {
     this.token = verified.token;
+    this.issuer = verified.issuer;
     this.header = verified.header;
     this.claims = verified.claims;
     this.subject = verified.claims.sub;

@@ -7,7 +7,7 @@
  */
 import type { TokenLocation } from './credentials.js';
 import type { ErrorResponse } from './errors.js';
-import type { ResourceMetadataOptions, VerifierOptions } from './options.js';
+import type { IssuerOptions, ResourceMetadataOptions, VerifierOptions } from './options.js';
 import type { Answered } from './outcome.js';
 import type { RequestLike } from './types.js';
 
@@ -38,12 +38,30 @@ export interface ResourceMetadata {
   answer(request: RequestLike): Answered | undefined;
 }
 
-/** What the verifier settled from its other options, which the document's defaults come from. */
+/**
+ * What the verifier's other options say, which the document's defaults come from; `undefined`
+ * where they cannot say (an `issuers` resolver function names its issuers only when asked).
+ */
 export interface ResourceMetadataDefaults {
-  audiences: readonly string[];
-  algorithms: readonly string[];
+  issuers: readonly string[] | undefined;
+  audiences: readonly string[] | undefined;
+  algorithms: readonly string[] | undefined;
   locations: ReadonlySet<TokenLocation>;
   dpopAlgorithms: readonly string[] | undefined;
+}
+
+/** The defaults of a verifier with one issuer, or with a list of them (their union). */
+export function resourceMetadataDefaults(options: VerifierOptions, locations: ReadonlySet<TokenLocation>, dpopAlgorithms: readonly string[] | undefined): ResourceMetadataDefaults {
+  if (typeof options.issuers === 'function') return { issuers: undefined, audiences: undefined, algorithms: undefined, locations, dpopAlgorithms };
+  const entries: IssuerOptions[] = Array.isArray(options.issuers) ? options.issuers : [options];
+  const union = (values: Array<string | readonly string[] | undefined>) => [...new Set(values.flatMap((value) => (value === undefined ? [] : typeof value === 'string' ? [value] : [...value])))];
+  return {
+    issuers: union(entries.map((entry) => entry.issuer)),
+    audiences: union(entries.map((entry) => entry.audience)),
+    algorithms: union(entries.map((entry) => entry.algorithms ?? ['RS256'])),
+    locations,
+    dpopAlgorithms,
+  };
 }
 
 /** `undefined` when the option is not set; a `TypeError` for a setting that cannot be served. */
@@ -102,8 +120,8 @@ function pathOf(request: RequestLike): string | undefined {
   return query === -1 ? path : path.slice(0, query);
 }
 
-function resourceIdentifier(given: ResourceMetadataOptions, audiences: readonly string[]): string {
-  const resource = given.resource ?? (audiences.length === 1 && isUrl(audiences[0] as string) ? audiences[0] : undefined);
+function resourceIdentifier(given: ResourceMetadataOptions, audiences: readonly string[] | undefined): string {
+  const resource = given.resource ?? (audiences?.length === 1 && isUrl(audiences[0] as string) ? audiences[0] : undefined);
   if (resource === undefined) {
     throw new TypeError('`resourceMetadata.resource` is needed: `audience` is not a single URL to take it from');
   }
@@ -115,7 +133,8 @@ function resourceIdentifier(given: ResourceMetadataOptions, audiences: readonly 
   if (resource.includes('#') || url.search !== '') throw new TypeError('`resourceMetadata.resource` must have no query and no fragment');
   // RFC 8707: clients ask for tokens for this exact string, so it is what their `aud` will say.
   // A resource the audience does not list would make every token obtained for it fail.
-  if (!audiences.includes(resource)) {
+  // (An `issuers` resolver's audiences are not known until asked: then this is up to the user.)
+  if (audiences !== undefined && !audiences.includes(resource)) {
     throw new TypeError(
       `\`resourceMetadata.resource\` ${JSON.stringify(resource)} is not one of \`audience\` ${JSON.stringify(audiences)}: tokens issued for it carry it as \`aud\`, exactly (a trailing slash counts)`,
     );
@@ -126,11 +145,12 @@ function resourceIdentifier(given: ResourceMetadataOptions, audiences: readonly 
 function buildDocument(given: ResourceMetadataOptions, resource: string, options: VerifierOptions, defaults: ResourceMetadataDefaults): Record<string, unknown> {
   const document: Record<string, unknown> = {
     resource,
-    authorization_servers: stringList(given.authorizationServers ?? [options.issuer], 'authorizationServers'),
+    authorization_servers: stringList(given.authorizationServers ?? defaults.issuers ?? missing('authorizationServers'), 'authorizationServers'),
   };
   if (given.scopesSupported !== undefined) document.scopes_supported = stringList(given.scopesSupported, 'scopesSupported', true);
   document.bearer_methods_supported = stringList(given.bearerMethodsSupported ?? [...defaults.locations], 'bearerMethodsSupported');
-  document.resource_signing_alg_values_supported = stringList(given.resourceSigningAlgValuesSupported ?? [...defaults.algorithms], 'resourceSigningAlgValuesSupported');
+  const algorithms = given.resourceSigningAlgValuesSupported ?? defaults.algorithms;
+  if (algorithms !== undefined) document.resource_signing_alg_values_supported = stringList(algorithms, 'resourceSigningAlgValuesSupported');
   if (given.resourceName !== undefined) document.resource_name = text(given.resourceName, 'resourceName');
   if (given.resourceDocumentation !== undefined) {
     if (!isUrl(given.resourceDocumentation)) throw new TypeError('`resourceMetadata.resourceDocumentation` must be an absolute URL');
@@ -151,6 +171,10 @@ function buildDocument(given: ResourceMetadataOptions, resource: string, options
   // Fails here, at startup, for a value JSON cannot carry (a BigInt, a cycle).
   JSON.stringify(document);
   return Object.freeze(document);
+}
+
+function missing(name: string): never {
+  throw new TypeError(`\`resourceMetadata.${name}\` is needed: an \`issuers\` resolver names no issuer to take it from`);
 }
 
 function stringList(value: unknown, name: string, emptyAllowed = false): string[] {
