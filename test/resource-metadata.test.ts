@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessTokenError } from '../src/errors.js';
-import type { VerifierOptions } from '../src/index.js';
+import { createVerifier, type VerifierOptions } from '../src/index.js';
 import { AUDIENCE, ISSUER, mint, verifierFor } from './helpers/tokens.js';
 
 const withMetadata = (resourceMetadata: VerifierOptions['resourceMetadata'], options: Partial<VerifierOptions> = {}) => verifierFor({ resourceMetadata, ...options });
@@ -146,5 +146,30 @@ describe('a request the adapter could not describe', () => {
   it('a URL that does not parse is no request for the document: it is authenticated, and refused', () => {
     const outcome = verifierFor({ resourceMetadata: {} }).authenticate({ method: 'GET', url: 'http://[bad', headers: {} });
     expect(outcome).toMatchObject({ kind: 'refused', error: { code: 'missing_credentials' } });
+  });
+});
+
+describe('with several issuers', () => {
+  // Each issuer's own keys: a JWKS URL, fetched only when a token comes.
+  const entry = (issuer: string, algorithms: string[]) => ({ issuer, audience: AUDIENCE, jwksUri: `${issuer}.well-known/jwks.json`, algorithms });
+
+  it('names every listed issuer, and every algorithm any of them uses', () => {
+    const verifier = createVerifier({
+      issuers: [entry('https://a.example.com/', ['RS256']), entry('https://b.example.com/', ['ES256', 'RS256'])],
+      resourceMetadata: {},
+    });
+    expect(verifier.resourceMetadata?.document).toMatchObject({
+      resource: AUDIENCE,
+      authorization_servers: ['https://a.example.com/', 'https://b.example.com/'],
+      resource_signing_alg_values_supported: ['RS256', 'ES256'],
+    });
+  });
+
+  it('a resolver names no issuer: resource and authorizationServers must be given', () => {
+    const issuers = () => undefined;
+    expect(() => createVerifier({ issuers, resourceMetadata: {} })).toThrow(/`resourceMetadata.resource` is needed/);
+    expect(() => createVerifier({ issuers, resourceMetadata: { resource: AUDIENCE } })).toThrow(/`resourceMetadata.authorizationServers` is needed/);
+    const document = createVerifier({ issuers, resourceMetadata: { resource: AUDIENCE, authorizationServers: [ISSUER] } }).resourceMetadata?.document;
+    expect(document).toEqual({ resource: AUDIENCE, authorization_servers: [ISSUER], bearer_methods_supported: ['header'] });
   });
 });
