@@ -9,6 +9,7 @@
 import { CHALLENGE } from './auth-result.js';
 import { nowInSeconds } from './claims.js';
 import { AccessTokenError, type ChallengeOptions } from './errors.js';
+import { quote } from './quote.js';
 import type { Anonymous, Refused } from './outcome.js';
 import type { AuthResult } from './types.js';
 
@@ -129,9 +130,9 @@ function authLevelCheck({ acrValues, maxAge }: AuthLevelRules): (auth: AuthResul
     const { acr, auth_time: authTime } = auth.claims;
     let reason: string | undefined;
     if (acrValues !== undefined && !(typeof acr === 'string' && acrValues.includes(acr))) {
-      reason = `acr is ${acr === undefined ? 'missing' : JSON.stringify(acr)}, expected one of ${JSON.stringify(acrValues)}`;
+      reason = `acr is ${acr === undefined ? 'missing' : quote(acr)}, expected one of ${JSON.stringify(acrValues)}`;
     } else if (maxAge !== undefined) {
-      if (typeof authTime !== 'number' || !Number.isFinite(authTime)) reason = `auth_time is ${authTime === undefined ? 'missing' : `not a number (${JSON.stringify(authTime)})`}, and maxAge ${maxAge} s is required`;
+      if (typeof authTime !== 'number' || !Number.isFinite(authTime)) reason = `auth_time is ${authTime === undefined ? 'missing' : `not a number (${quote(authTime)})`}, and maxAge ${maxAge} s is required`;
       else if (nowInSeconds() - authTime > maxAge) reason = `auth_time ${authTime} is ${Math.round(nowInSeconds() - authTime)} s ago, over maxAge ${maxAge} s`;
     }
     if (reason === undefined) return undefined;
