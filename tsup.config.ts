@@ -8,6 +8,7 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    mcp: 'adapters/mcp.ts',
     testing: 'src/testing.ts',
     // Loaded by bin/access-token-guard.mjs for `inspect`; not a package export.
     inspect: 'src/inspect.ts',

@@ -11,7 +11,7 @@
  * WeakMap keyed by the host's own request object, so nothing outlives the request.
  */
 import type { GuardError } from './errors.js';
-import { claimGuard, permissionGuard, scopeGuard, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions } from './guards.js';
+import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type ClaimRequirement, type ClaimsPredicate, type Guard, type GuardOptions } from './guards.js';
 import type { Anonymous, Outcome, Refused } from './outcome.js';
 import type { AuthResult, RequestLike } from './types.js';
 import type { Verifier } from './verifier.js';
@@ -48,7 +48,8 @@ export function createHostAuthenticator<HostRequest extends object>(
   const withRefusalHook: Remembered = { anonymous: undefined, onRefusal };
 
   function settle(outcome: Outcome, hostRequest: HostRequest): Outcome {
-    if (outcome.kind === 'accepted') return outcome;
+    // A document the verifier answered (RFC 9728 metadata) is no refusal: nothing to report.
+    if (outcome.kind === 'accepted' || outcome.kind === 'answered') return outcome;
     if (outcome.kind === 'anonymous') {
       remembered.set(hostRequest, { anonymous: outcome, onRefusal });
       return outcome;
@@ -91,6 +92,11 @@ export interface GuardFactories<M, Extra extends object = object> {
   requireClaim(name: string, expected: ClaimRequirement, description?: string, options?: Extra): M;
   /** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
   requireClaim(predicate: ClaimsPredicate, description: string, options?: Extra): M;
+  /**
+   * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with
+   * one of `acrValues` and within `maxAge` seconds; the challenge says which.
+   */
+  requireAuthLevel(options: AuthLevelOptions & Extra): M;
 }
 
 /**
@@ -110,5 +116,6 @@ export function createGuardFactories<M, Extra extends object = object>(toMiddlew
       const options = (named ? fourth : third) as Extra | undefined;
       return toMiddleware(claimGuard(first, named ? second : description!, named ? description : undefined), options);
     }) as GuardFactories<M, Extra>['requireClaim'],
+    requireAuthLevel: (options) => toMiddleware(authLevelGuard(options), options),
   };
 }

@@ -134,6 +134,11 @@ export const REASON_CODES = {
     hint: 'On Auth0, enable RBAC and "Add Permissions in the Access Token" in the API\'s settings.',
   },
   claim_mismatch: { status: 403, meaning: 'A claim the route requires is missing or does not have the required value.', hint: 'See the reason for the claim and what the route expects.' },
+  insufficient_user_authentication: {
+    status: 401,
+    meaning: 'The user authenticated too weakly (`acr`) or too long ago (`auth_time`) for the route (`requireAuthLevel`, RFC 9470).',
+    hint: 'The client should get a new token with the `acr_values` / `max_age` the challenge names.',
+  },
   not_authenticated: { status: 401, meaning: 'A guard ran on a request that was not authenticated (anonymous, or no `authenticate` before it).', hint: 'Put `authenticate` before the guard, without `optional` on routes that need a token.' },
 
   // Ours

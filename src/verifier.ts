@@ -13,7 +13,8 @@ import { createDecryptStep } from './jwe/decrypt.js';
 import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { GUARD_REFUSED, guardedHooks, since, type VerifierHooks } from './hooks.js';
-import { AuthResult as Result } from './auth-result.js';
+import { AuthResult as Result, type ResultContext } from './auth-result.js';
+import { createResourceMetadata, resourceMetadataDefaults, type ResourceMetadata } from './resource-metadata.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createIssuerStep, namingIssuer } from './issuers.js';
 import { createTokenStatusStep } from './introspection/index.js';
@@ -46,6 +47,8 @@ export interface Verifier {
   ready(): Promise<void>;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
+  /** The Protected Resource Metadata this verifier serves (RFC 9728), when `resourceMetadata` is set. */
+  readonly resourceMetadata?: ResourceMetadata;
 }
 
 /** True for a verifier (anything with the `authenticate` seam), false for options. */
@@ -63,7 +66,12 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
   const { claimRules, credentialRules } = config;
-  const challenge = withGuardReporter(config.challenge, hooks.refused);
+  // After the issuers' own checks, so a bad `issuer` or `audience` is reported as such.
+  const derived = resourceMetadataDefaults(withIssuer(options, config.issuer), config.credentialRules.locations, config.challenge.dpopAlgorithms);
+  const resourceMetadata = createResourceMetadata(options, derived);
+  const challenge = withGuardReporter(resourceMetadata ? Object.freeze({ ...config.challenge, resourceMetadata: resourceMetadata.url }) : config.challenge, hooks.refused);
+  // What a result says its resource is (the MCP SDK's AuthInfo.resource).
+  const context: ResultContext = Object.freeze({ challenge, resource: resourceMetadata?.resource, audiences: derived.audiences ?? [] });
   const { verified: onVerified, refused: onRefused, unavailable: onUnavailable, resultCacheHit: onCacheHit, resultCacheMiss: onCacheMiss } = hooks;
   // The clock is read only for a hook that reports a duration.
   const timed = onVerified !== undefined || onRefused !== undefined || onUnavailable !== undefined;
@@ -137,9 +145,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 
   function bind(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
-    if (typeof bound === 'string') return confirmStatus(new Result(verified, bound, challenge), token, scheme);
+    if (typeof bound === 'string') return confirmStatus(new Result(verified, bound, context), token, scheme);
     return bound
-      .then((binding) => confirmStatus(new Result(verified, binding, challenge), token, scheme))
+      .then((binding) => confirmStatus(new Result(verified, binding, context), token, scheme))
       .catch((error: unknown) => {
         throw finish(error, scheme, challenge);
       });
@@ -178,6 +186,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const anonymous: Anonymous = Object.freeze({ kind: 'anonymous', challenge });
 
   function authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome> {
+    // The document is public: served before, and whatever, the credentials.
+    const answered = resourceMetadata?.answer(request);
+    if (answered !== undefined) return answered;
     const optional = options?.optional === true;
     const started = timed ? performance.now() : 0;
     const decide = (error: unknown): Outcome => {
@@ -231,7 +242,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     }
   }
 
-  return { verify, verifyRequest, authenticate, ready, challenge };
+  return { verify, verifyRequest, authenticate, ready, challenge, resourceMetadata };
 }
 
 /**
