@@ -8,6 +8,8 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    hono: 'adapters/hono.ts',
+    nestjs: 'adapters/nestjs.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
