@@ -71,7 +71,7 @@ export interface AccessTokenGuardAsyncOptions extends Pick<ModuleMetadata, 'impo
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
 }
 
-/** Inject the verifier the module made (`@Inject(ACCESS_TOKEN_VERIFIER)`), e.g. to `ready()` it at boot. */
+/** Inject the verifier the module made (`@Inject(ACCESS_TOKEN_VERIFIER)`), e.g. to verify a token outside a request. */
 export const ACCESS_TOKEN_VERIFIER = Symbol('access-token-guard verifier');
 const OPTIONS = Symbol('access-token-guard options');
 const RUNTIME = Symbol('access-token-guard runtime');

@@ -2,7 +2,8 @@
  * The typings as a consumer gets them: build the package (the real tsup config, declarations
  * included), lay it out as an installed `node_modules/access-token-guard` (its package.json and
  * dist/, as `files` publishes them), and run `tsc`, strict and with library checks on, over
- * consumer.ts (ESM) and consumer-cjs.cts (CommonJS), which import every entry by package name.
+ * consumer.ts (ESM) and consumer-cjs.cts (CommonJS), which import every entry by package name
+ * (without decorators), and over consumer-nestjs.ts with decorators on, as Nest apps compile.
  * The project sits under the repo's node_modules/.cache so express, fastify, koa and their types
  * resolve from the repo, as they would from the consumer's own dependencies.
  */
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await copyFile(join(ROOT, 'package.json'), join(installed, 'package.json'));
   await tsup({ config: join(ROOT, 'tsup.config.ts'), outDir: join(installed, 'dist'), sourcemap: false, silent: true });
 
-  for (const file of ['consumer.ts', 'consumer-cjs.cts']) {
+  for (const file of ['consumer.ts', 'consumer-cjs.cts', 'consumer-nestjs.ts']) {
     // Drop the `@ts-nocheck` that keeps the repo's own tsc off these files.
     const source = (await readFile(join(import.meta.dirname, file), 'utf8')).replace(/^\/\/ @ts-nocheck[^\n]*\n/, '');
     await writeFile(join(project, file), source);
@@ -41,6 +42,14 @@ beforeAll(async () => {
   await writeFile(
     join(project, 'tsconfig.bundler.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['consumer.ts'] }),
+  );
+  // Nest apps compile with decorators on; nothing else in the package asks for them.
+  await writeFile(
+    join(project, 'tsconfig.nestjs.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', experimentalDecorators: true, emitDecoratorMetadata: true },
+      files: ['consumer-nestjs.ts'],
+    }),
   );
 }, 300_000);
 
@@ -83,7 +92,7 @@ async function typecheck(config: string): Promise<string[]> {
 describe('consumer typings of the built package', () => {
   it('every entry point exports what the exports map promises', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './hono', './nestjs', './package.json']);
   });
 
   it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {
@@ -92,5 +101,9 @@ describe('consumer typings of the built package', () => {
 
   it('compile: ESM consumer, bundler resolution', async () => {
     expect(await typecheck('tsconfig.bundler.json')).toEqual([]);
+  }, 300_000);
+
+  it('compile: a NestJS consumer with decorators, as Nest apps are compiled', async () => {
+    expect(await typecheck('tsconfig.nestjs.json')).toEqual([]);
   }, 300_000);
 });
