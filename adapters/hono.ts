@@ -17,8 +17,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorResponse } from '../src/errors.js';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import type { Outcome } from '../src/outcome.js';
 import type { AuthResult } from '../src/types.js';
 import { isVerifier, type Verifier, type VerifierOptions } from '../src/verifier.js';
@@ -70,18 +70,7 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   return middleware;
 }
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): MiddlewareHandler<AuthEnv> {
-  return guardMiddleware(scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): MiddlewareHandler<AuthEnv> {
-  return guardMiddleware(permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): MiddlewareHandler<AuthEnv> {
-  return guardMiddleware(claimGuard(predicate, description));
-}
+export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardMiddleware);
 
 function guardMiddleware(guard: Guard): MiddlewareHandler<AuthEnv> {
   const check = createHostGuard<Context>(guard);

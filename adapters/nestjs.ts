@@ -32,8 +32,8 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type GuardError, type Outcome, type Refused, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -130,20 +130,13 @@ function guardDecorator(guard: Guard): ClassDecorator & MethodDecorator {
   return routeDecorator((policy) => policy.guards.unshift(check));
 }
 
+const guardDecorators = createGuardFactories(guardDecorator);
 /** 403 unless the token has the scopes (`match: 'any'`: one of them). On a controller or a handler. */
-export function RequireScopes(scopes: string | string[], options?: GuardOptions): ClassDecorator & MethodDecorator {
-  return guardDecorator(scopeGuard(scopes, options));
-}
-
+export const RequireScopes = guardDecorators.requireScopes;
 /** The same for the `permissions` claim (Auth0 RBAC). */
-export function RequirePermissions(permissions: string | string[], options?: GuardOptions): ClassDecorator & MethodDecorator {
-  return guardDecorator(permissionGuard(permissions, options));
-}
-
+export const RequirePermissions = guardDecorators.requirePermissions;
 /** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function RequireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): ClassDecorator & MethodDecorator {
-  return guardDecorator(claimGuard(predicate, description));
-}
+export const RequireClaim = guardDecorators.requireClaim;
 
 /** Requests without any credentials get through with no `auth`; bad tokens are still refused. */
 export function OptionalAuth(): ClassDecorator & MethodDecorator {
