@@ -42,7 +42,15 @@ beforeAll(async () => {
   const readmeFiles = await writeReadmeBlocks(project);
   await writeFile(
     join(project, 'tsconfig.readme.json'),
-    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['readme-prelude.d.ts', ...readmeFiles] }),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['readme-prelude.d.ts', ...readmeFiles.plain] }),
+  );
+  // The NestJS blocks, compiled as Nest apps are: with decorators on.
+  await writeFile(
+    join(project, 'tsconfig.readme-decorators.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', experimentalDecorators: true, emitDecoratorMetadata: true },
+      files: ['readme-prelude.d.ts', ...readmeFiles.decorated],
+    }),
   );
   await writeFile(
     join(project, 'tsconfig.bundler.json'),
@@ -63,14 +71,15 @@ beforeAll(async () => {
  * A block may use, without declaring them, the few names the prose around it gives (an Express
  * `app`, `issuer`, `audience`, a `token`…): readme-prelude.d.ts declares those and nothing else.
  */
-async function writeReadmeBlocks(dir: string): Promise<string[]> {
+async function writeReadmeBlocks(dir: string): Promise<{ plain: string[]; decorated: string[] }> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  const files: string[] = [];
+  const files = { plain: [] as string[], decorated: [] as string[] };
   for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
     const line = readme.slice(0, match.index).split('\n').length;
     const file = `readme-line-${line}.ts`;
     await writeFile(join(dir, file), `${match[1]}\nexport {};\n`);
-    files.push(file);
+    // A line that starts with `@Name(` is a decorator: only Nest blocks have them.
+    (/^\s*@[A-Z]\w*\(/m.test(match[1] as string) ? files.decorated : files.plain).push(file);
   }
   await copyFile(join(import.meta.dirname, 'readme-prelude.d.ts'), join(dir, 'readme-prelude.d.ts'));
   return files;
@@ -124,6 +133,10 @@ describe('consumer typings of the built package', () => {
 
   it('compile: every TypeScript block of README.md', async () => {
     expect(await typecheck('tsconfig.readme.json')).toEqual([]);
+  }, 300_000);
+
+  it('compile: the NestJS blocks of README.md, with decorators on', async () => {
+    expect(await typecheck('tsconfig.readme-decorators.json')).toEqual([]);
   }, 300_000);
 
   it('compile: ESM consumer, bundler resolution', async () => {
