@@ -15,6 +15,9 @@ export interface ClaimRules {
   maxTokenAge: number | undefined;
 }
 
+/** The rules every request repeats, a cached result's too: the clock. */
+export type TimeRules = Pick<ClaimRules, 'clockTolerance' | 'maxTokenAge'>;
+
 const INVALID = 'The access token is invalid.';
 
 /** Parses the payload; anything but a JSON object is not a JWT claims set. */
@@ -75,7 +78,7 @@ export function checkAudience(claims: JWTClaims, audiences: readonly string[]): 
 }
 
 /** exp (required), nbf and iat against `now` (seconds), with tolerance; maxTokenAge from iat. */
-export function checkTimes(claims: JWTClaims, rules: ClaimRules, now: number): void {
+export function checkTimes(claims: JWTClaims, rules: TimeRules, now: number): void {
   const { exp, nbf, iat } = claims;
   const tolerance = rules.clockTolerance;
   if (exp === undefined) throw invalidToken(INVALID, 'the token has no exp');

@@ -23,6 +23,8 @@ export interface VerifiedToken extends DialectResult {
   encrypted: boolean;
   header: JWTHeader;
   claims: JWTClaims;
+  /** The token's `iss`, checked against the issuer it was verified for. */
+  issuer: string;
 }
 
 export class ResultCache {
