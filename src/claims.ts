@@ -4,6 +4,7 @@
  * only ones a cached result must repeat on every request.
  */
 import { invalidToken } from './errors.js';
+import { quote } from './quote.js';
 import type { JWTClaims } from './types.js';
 
 export interface ClaimRules {
@@ -61,7 +62,7 @@ export function checkIssuer(claims: JWTClaims, issuer: string): void {
       INVALID,
       claims.iss === undefined
         ? 'the token has no iss'
-        : `iss is "${claims.iss}", expected "${issuer}"${slashHint(claims.iss, issuer)}`,
+        : `iss is ${quote(claims.iss)}, expected "${issuer}"${slashHint(claims.iss, issuer)}`,
     );
   }
 }
@@ -69,7 +70,7 @@ export function checkIssuer(claims: JWTClaims, issuer: string): void {
 export function checkAudience(claims: JWTClaims, audiences: readonly string[]): void {
   const { aud } = claims;
   if (typeof aud === 'string' ? audiences.includes(aud) : aud?.some((value) => audiences.includes(value))) return;
-  const shown = aud === undefined ? 'the token has no aud' : `aud is ${JSON.stringify(aud)}`;
+  const shown = aud === undefined ? 'the token has no aud' : `aud is ${quote(aud)}`;
   const hint = typeof aud === 'string' ? audiences.map((expected) => slashHint(aud, expected)).join('') : '';
   throw invalidToken(
     'The access token is not meant for this API.',

@@ -18,6 +18,7 @@
  */
 import { invalidToken } from './errors.js';
 import type { Dialect, JWTClaims, JWTHeader, MetDialect } from './types.js';
+import { quote } from './quote.js';
 
 export interface DialectResult {
   dialect: MetDialect;
@@ -222,11 +223,6 @@ function stringList(value: unknown, name: string): string[] | undefined {
   return value as string[];
 }
 
-/** A token-supplied value for a log line: JSON-quoted (control characters escaped), and short. */
-export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
-}
 
 /**
  * The last scope string split and its parts. A client's tokens mostly carry the same `scope`,

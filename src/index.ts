@@ -38,6 +38,6 @@ export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
 export type { ClaimMapping, DpopOptions, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest, MtlsOptions, ResultCacheOptions, SharedOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
-export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay-store.js';
+export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';
 export { keyThumbprint, type ThumbprintInput } from './jwe/thumbprint.js';

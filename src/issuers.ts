@@ -11,7 +11,9 @@
 import { LRUCache } from 'lru-cache';
 import { checkAudience, checkClaimTypes, checkIssuer, parseClaims } from './claims.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
-import { DIALECTS, applyDialect, claimPath, quote, type DialectRules } from './dialects.js';
+import { DIALECTS, applyDialect, claimPath, type DialectRules } from './dialects.js';
+import { quote } from './quote.js';
+import { isBase64Url } from './crypto/base64url.js';
 import { AccessTokenError, KeysUnavailableError, invalidToken } from './errors.js';
 import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
@@ -65,6 +67,8 @@ export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOpti
       header: parsed.header,
       claims,
       issuer: claims.iss as string,
+      key: parsed.key,
+      verifiedBy: signature,
       dialect: profile.dialect,
       clientId: profile.clientId,
       scopes: profile.scopes,
@@ -383,23 +387,12 @@ export function readUnverifiedClaims(jws: string, backend: CryptoBackend): JWTCl
   const first = jws.indexOf('.');
   const second = jws.indexOf('.', first + 1);
   const payload = first > 0 && second > first ? jws.slice(first + 1, second) : '';
-  if (!isCanonicalBase64Url(payload)) throw invalidToken('The access token is malformed.', 'the payload is empty or not canonical base64url');
+  if (!isBase64Url(payload)) throw invalidToken('The access token is malformed.', 'the payload is empty or not canonical base64url');
   const claims = parseClaims(backend.decodeBase64UrlText(payload));
   if (typeof claims.iss !== 'string') {
     throw invalidToken(INVALID, claims.iss === undefined ? 'the token has no iss, so no issuer can be chosen to verify it' : 'iss must be a string');
   }
   return claims as JWTClaims & { iss: string };
-}
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** Unpadded base64url whose last character carries no stray bits (RFC 4648 §3.5). */
-function isCanonicalBase64Url(segment: string): boolean {
-  if (segment === '' || segment.length % 4 === 1 || !/^[A-Za-z0-9_-]+$/.test(segment)) return false;
-  const rest = segment.length % 4;
-  if (rest === 0) return true;
-  const last = ALPHABET.indexOf(segment[segment.length - 1] as string);
-  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
 }
 
 /**

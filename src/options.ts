@@ -188,8 +188,9 @@ export interface JwksOptions {
    */
   cacheMaxAge?: number;
   /**
-   * Minimum time between two fetches that an unknown `kid` triggers, seconds, from the end of the
-   * previous attempt.
+   * Wait after a fetch that an unknown `kid` triggered, or that failed, before the next one,
+   * seconds, from the end of the attempt. After a routine fetch (startup, or an expired set) an
+   * unknown `kid` may trigger one after 5 s, or this, if shorter.
    * @default 30
    */
   cooldown?: number;

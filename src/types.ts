@@ -96,4 +96,10 @@ export interface KeySource {
    * (no such key) or `KeysUnavailableError` (could not fetch).
    */
   getKey(header: JWTHeader): JWK | Promise<JWK>;
+  /**
+   * Whether `key`, returned earlier by `getKey`, would still be: false once a refresh has
+   * withdrawn it, or while the set is due for one. Cached results die with their key through
+   * it. A source whose keys never change leaves it out.
+   */
+  isCurrent?(key: JWK): boolean;
 }
