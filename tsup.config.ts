@@ -10,6 +10,7 @@ export default defineConfig({
     lambda: 'adapters/lambda.ts',
     hono: 'adapters/hono.ts',
     nestjs: 'adapters/nestjs.ts',
+    mcp: 'adapters/mcp.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -164,11 +164,12 @@ export const Auth: () => ParameterDecorator = createParamDecorator((_data: unkno
  * the response when it is thrown.
  */
 export class AccessTokenException extends HttpException {
-  readonly error: GuardError;
+  /** The refusal's error; `undefined` for an answer that is no refusal (the resource metadata document). */
+  readonly error: GuardError | undefined;
   /** The whole answer: status, headers (lower-case names), body text. */
   readonly answer: ErrorResponse;
 
-  constructor(error: GuardError, answer: ErrorResponse) {
+  constructor(error: GuardError | undefined, answer: ErrorResponse) {
     super(bodyOf(answer), answer.status, { cause: error });
     this.error = error;
     this.answer = answer;
@@ -219,7 +220,8 @@ export class AccessTokenGuard implements CanActivate {
   #answer(outcome: Outcome, request: PlatformRequest, response: unknown, guards: RoutePolicy['guards']): true {
     if (outcome.kind === 'accepted') request.auth = outcome.auth;
     else if (outcome.kind === 'unavailable' && this.#runtime.forwardUnavailable) throw outcome.error;
-    else if (outcome.kind !== 'anonymous') this.#refuse(response, outcome.error, outcome.response);
+    // Every other kind carries the response to send (`answered`: a document, no error).
+    else if (outcome.kind !== 'anonymous') this.#refuse(response, 'error' in outcome ? outcome.error : undefined, outcome.response);
     return this.#guard(request, response, guards);
   }
 
@@ -231,7 +233,7 @@ export class AccessTokenGuard implements CanActivate {
     return true;
   }
 
-  #refuse(response: unknown, error: GuardError, answer: ErrorResponse): never {
+  #refuse(response: unknown, error: GuardError | undefined, answer: ErrorResponse): never {
     const platform = this.#adapterHost.httpAdapter;
     for (const [name, value] of Object.entries(answer.headers)) platform.setHeader(response, name, value);
     throw new AccessTokenException(error, answer);
@@ -281,7 +283,11 @@ class PlatformRequestLike extends NodeRequest {
   /** Both platforms' `protocol` and `host` honour their own trust-proxy setting; `host` keeps the port. */
   get url(): string {
     const request = this.#request;
-    return `${request.protocol}://${request.host ?? 'localhost'}${request.originalUrl ?? request.url}`;
+    return `${request.protocol}://${request.host ?? 'localhost'}${this.path}`;
+  }
+
+  get path(): string {
+    return this.#request.originalUrl ?? this.#request.url;
   }
 }
 

@@ -7,6 +7,7 @@ import { cacheTables, cacheTargets, runCache, type CacheOptions } from './cache.
 import { coldStartTables, runColdStart, type ColdStartOptions } from './coldstart.js';
 import { coreTables, coreTargets, runCore, runThreadpool, threadpoolTable, type CoreOptions } from './core.js';
 import { httpTables, httpTargets, runHttp, type HttpOptions } from './http.js';
+import { introspectionTables, runIntrospection, type IntrospectionBenchOptions } from './introspection.js';
 import { jwksTables, jwksTargets, runJwks, type JwksOptions } from './jwks-load.js';
 import { load } from './lib/machine.js';
 import type { Table, Target } from './lib/stats.js';
@@ -20,6 +21,7 @@ export interface Settings {
   jwks: JwksOptions;
   memory: MemoryOptions;
   coldStart: ColdStartOptions;
+  introspection: IntrospectionBenchOptions;
 }
 
 export const FULL: Settings = {
@@ -30,6 +32,7 @@ export const FULL: Settings = {
   jwks: { delayMs: 20, concurrent: 500, floodTokens: 2000, floodSeconds: 5, shortCooldown: 1 },
   memory: { tokens: 100_000, floodTokens: 20_000, warmup: 2000, connections: 50 },
   coldStart: { runs: 7 },
+  introspection: { duration: 3, warmup: 2, rounds: 5, pool: 500 },
 };
 
 /** Tiny rounds of every table: proves the harness and every decision, in well under two minutes. */
@@ -41,10 +44,14 @@ export const QUICK: Settings = {
   jwks: { delayMs: 20, concurrent: 50, floodTokens: 100, floodSeconds: 1, shortCooldown: 0.3 },
   memory: { tokens: 1000, floodTokens: 200, warmup: 100, connections: 10 },
   coldStart: { runs: 1 },
+  introspection: { duration: 0.5, warmup: 0, rounds: 1, pool: 50 },
 };
 
+/** The default run. */
 export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart'] as const;
-export type SectionName = (typeof SECTIONS)[number];
+/** Sections run only when named (`--only=introspection`): they measure optional features. */
+export const OPTIONAL_SECTIONS = ['introspection'] as const;
+export type SectionName = (typeof SECTIONS)[number] | (typeof OPTIONAL_SECTIONS)[number];
 
 export interface SectionReport {
   name: SectionName;
@@ -80,6 +87,10 @@ const RUNNERS: Record<SectionName, Runner> = {
   async memory(settings) {
     const result = await runMemory(settings.memory);
     return { tables: memoryTables(result, settings.memory), targets: memoryTargets(result), wrong: result.wrong };
+  },
+  async introspection(settings) {
+    const result = await runIntrospection(settings.introspection);
+    return { tables: introspectionTables(result, settings.introspection), targets: [], wrong: result.wrong };
   },
   async coldstart(settings) {
     const result = await runColdStart(settings.coldStart);

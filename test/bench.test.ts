@@ -23,6 +23,12 @@ describe('npm run bench -- --quick', () => {
     for (const report of reports) expect(report.tables.length, `${report.name} printed no table`).toBeGreaterThan(0);
     // Five frameworks' HTTP servers (a Nest app takes seconds to start on a loaded 2-core machine).
   }, 300_000);
+
+  it('runs the optional introspection section with every decision right', async () => {
+    const [report] = await runSuite(QUICK, ['introspection']);
+    expect(report?.wrong).toEqual([]);
+    expect(report?.tables.length).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 async function refused(promise: Promise<unknown>): Promise<string> {

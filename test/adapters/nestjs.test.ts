@@ -222,8 +222,8 @@ describe.each(NEST_PLATFORMS)('nestjs on %s', (platform) => {
     expect(await response.json()).toEqual({ wrapped: true, status: 403 });
     const seen = EverythingFilter.seen[0] as AccessTokenException;
     expect(seen).toBeInstanceOf(AccessTokenException);
-    expect(seen.error.code).toBe('insufficient_scope');
-    expect(seen.error.reason).toContain('read:messages');
+    expect(seen.error?.code).toBe('insufficient_scope');
+    expect(seen.error?.reason).toContain('read:messages');
   });
 
   it('forwardUnavailable: the KeysUnavailableError itself reaches the app filters', async () => {
