@@ -8,6 +8,8 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    hono: 'adapters/hono.ts',
+    nestjs: 'adapters/nestjs.ts',
     mcp: 'adapters/mcp.ts',
     testing: 'src/testing.ts',
     // Loaded by bin/access-token-guard.mjs for `inspect`; not a package export.
