@@ -5,6 +5,8 @@
  *   keygen      an RSA key pair for encrypted access tokens: the private key for the API's
  *               `decryptionKeys`, the public key to upload to the issuer, and its thumbprint
  *   thumbprint  the SHA-256 thumbprint of a key or certificate PEM, to compare with the issuer's
+ *   serve       the forward-auth service a gateway (nginx, Caddy, Traefik, Envoy) asks before
+ *               forwarding a request, from a JSON configuration file (schema/guard.schema.json)
  *
  * The thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url): what Auth0 shows as
  * `thumbprint_sha256` for an API's encryption key, computed the way Auth0's documentation does
@@ -28,6 +30,10 @@ const USAGE = `Usage:
       (mode 600) and <name>.public.pem into <dir> and prints only public information.
   access-token-guard thumbprint <key-or-certificate.pem>
       Prints the SHA-256 thumbprint (RFC 7638) of the key, as Auth0 shows thumbprint_sha256.
+  access-token-guard serve --config <guard.json>
+      Runs the forward-auth service for nginx, Caddy, Traefik or Envoy (README: Gateway mode).
+      Logs one JSON line per decision on stdout; SIGTERM or SIGINT stop it once requests in
+      flight are answered.
   access-token-guard help`;
 
 /** A mistake in how the command was called: exit code 2, with the usage. */
@@ -40,6 +46,8 @@ async function main(argv) {
       return keygen(rest);
     case 'thumbprint':
       return thumbprint(rest);
+    case 'serve':
+      return serve(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -107,6 +115,24 @@ async function keygen(args) {
       publicPem.trim(),
     ].join('\n'),
   );
+}
+
+async function serve(args) {
+  const { values } = parse(args, { config: { type: 'string', short: 'c' } });
+  if (values.config === undefined) throw new UsageError('serve needs --config <guard.json>');
+  // The built service, from this package's own dist (the command runs from the installed package).
+  const { createForwardAuthServer, readGatewayConfig } = await import('../dist/gateway.js');
+  const { config, baseDir } = readGatewayConfig(values.config);
+  const service = await createForwardAuthServer(config, { baseDir });
+  const stop = (signal) => {
+    process.stderr.write(`access-token-guard: ${signal}: finishing requests in flight\n`);
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 async function thumbprint(args) {

@@ -91,4 +91,9 @@ export interface KeySource {
    * (no such key) or `KeysUnavailableError` (could not fetch).
    */
   getKey(header: JWTHeader): JWK | Promise<JWK>;
+  /**
+   * Resolves once keys are in hand (fetching them now if none are usable), or rejects with the
+   * `KeysUnavailableError` a request would get. Absent: the source needs no network.
+   */
+  ready?(): Promise<void>;
 }

@@ -36,6 +36,12 @@ export interface Verifier {
    * bad request or an outage: those are outcomes.
    */
   authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome>;
+  /**
+   * Resolves once the verifier holds usable keys — discovering and fetching them now if it has
+   * none — or rejects with the `KeysUnavailableError` (503) a request would get: for a readiness
+   * probe, or to fail at boot instead of at the first request.
+   */
+  ready(): Promise<void>;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
 }
@@ -49,7 +55,8 @@ const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64
 
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
   const config = validateOptions(options);
-  const signature = new SignatureVerifier(backend, config.algorithms, buildKeySources(options, config.algorithms));
+  const keySources = buildKeySources(options, config.algorithms);
+  const signature = new SignatureVerifier(backend, config.algorithms, keySources);
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
@@ -173,7 +180,11 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     return result instanceof Promise ? result.then(accepted, decide) : accepted(result);
   }
 
-  return { verify, verifyRequest, authenticate, challenge };
+  async function ready(): Promise<void> {
+    for (const source of new Set(config.algorithms.map(keySources))) await source.ready?.();
+  }
+
+  return { verify, verifyRequest, authenticate, ready, challenge };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */

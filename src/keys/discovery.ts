@@ -97,6 +97,12 @@ class DiscoveredJwksSource implements DiscoveredJwks {
   }
 
   /** Tries each metadata location in turn; the error lists every attempt. */
+  async ready(): Promise<void> {
+    if (Date.now() >= this.cache.expiresAt && this.cache.mayFetch(Date.now())) await this.cache.refresh();
+    if (this.current === undefined) throw this.cache.unavailable(Date.now(), 'issuer metadata', this.issuer);
+    await this.current.ready();
+  }
+
   private async discover(): Promise<Loaded<Discovered>> {
     const failures: string[] = [];
     for (const url of metadataUrls(this.issuer)) {

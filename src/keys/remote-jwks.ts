@@ -25,6 +25,7 @@ export interface RemoteJwks extends KeySource {
   readonly maxAge: number | undefined;
   /** Why the most recent fetch failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  ready(): Promise<void>;
 }
 
 /** A fetched set keeps at most this many keys (the first ones with a string `kty`); real sets hold a handful. */
@@ -110,6 +111,12 @@ class RemoteJwksSource implements RemoteJwks {
     const stale = this.cache.servingThroughOutage(now)?.find(header);
     if (stale !== undefined) return stale;
     return refreshed.then(() => this.answer(header, Date.now()));
+  }
+
+  async ready(): Promise<void> {
+    if (Date.now() >= this.cache.expiresAt && this.cache.mayFetch(Date.now())) await this.cache.refresh();
+    const now = Date.now();
+    if (this.cache.usable(now) === undefined) throw this.cache.unavailable(now, 'JWKS', this.uri);
   }
 
   /** The answer from what is cached, when no (further) fetch may be made. */
