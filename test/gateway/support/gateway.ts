@@ -43,6 +43,8 @@ export interface Issuer {
   keySet: { keys: JWK[] };
   /** A valid token for the API, with these claims changed. */
   token(claims?: Record<string, unknown>): string;
+  /** A valid token signed with a key the JWKS does not publish yet (the issuer rotated). */
+  rotatedToken(): string;
   /** Makes the JWKS endpoint fail (500) or serve again. */
   keysDown(down: boolean): void;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startIssuer(): Promise<Issuer> {
     jwksUri: jwks.url('/jwks'),
     keySet: { keys: [key.jwk] },
     token: (claims = {}) => mint(claims, { key }),
+    rotatedToken: () => mint({}, { key: keyFor('RS256', 'rotated-key') }),
     keysDown: (value) => void (down = value),
     close: () => jwks.close(),
   };
@@ -129,7 +132,7 @@ export async function startCaddy(caddyfile: (port: number) => string): Promise<E
   const dir = mkdtempSync(join(tmpdir(), 'atg-caddy-'));
   const port = await closedPort();
   const file = join(dir, 'Caddyfile');
-  writeFileSync(file, `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${dir}/data\n\tpersist_config off\n}\n\n${caddyfile(port)}`);
+  writeFileSync(file, `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${dir}/data\n}\n\n${caddyfile(port)}`);
   const child = spawn(caddy, ['run', '--config', file, '--adapter', 'caddyfile'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') },
