@@ -130,7 +130,7 @@ function describe(schema: Schema, root: Schema): string {
 }
 
 function plural(description: string): string {
-  return description.replace(/^an? (\S+)/, '$1s').replace(/^strings?s/, 'strings');
+  return description.replace(/^an? /, '').replace(/\b(string|object|number|integer|list)\b/, '$1s');
 }
 
 function hasType(value: unknown, type: string): boolean {
