@@ -135,7 +135,7 @@ export interface ResolveOptions {
  * Reads a configuration file as JSON, for `createForwardAuthServer(config, { baseDir })`: file
  * paths inside it are relative to the file's directory.
  */
-export function readGatewayConfig(file: string): { config: unknown; baseDir: string } {
+export function readGatewayConfig(file: string): { config: GatewayConfig; baseDir: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -143,7 +143,8 @@ export function readGatewayConfig(file: string): { config: unknown; baseDir: str
     throw new GatewayConfigError('', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return { config: JSON.parse(text), baseDir: dirname(resolve(file)) };
+    // Typed as what it should be; createForwardAuthServer checks what it is.
+    return { config: JSON.parse(text) as GatewayConfig, baseDir: dirname(resolve(file)) };
   } catch (error) {
     throw new GatewayConfigError('', `${file} is not JSON: ${(error as Error).message}`);
   }

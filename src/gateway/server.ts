@@ -15,7 +15,7 @@ import { GuardError } from '../errors.js';
 import { createVerifier } from '../index.js';
 import type { VerifierOptions } from '../options.js';
 import type { Verifier } from '../verifier.js';
-import { GatewayConfigError, resolveGatewayConfig, type RedisReplayStoreConfig, type ResolveOptions, type ResolvedGatewayConfig } from './config.js';
+import { GatewayConfigError, resolveGatewayConfig, type GatewayConfig, type RedisReplayStoreConfig, type ResolveOptions, type ResolvedGatewayConfig } from './config.js';
 import { createDecider, type Decision } from './decision.js';
 import { decisionLine, eventLine, shouldLog, type LogSink } from './log.js';
 import { carriesOriginal } from './original-request.js';
@@ -49,10 +49,10 @@ interface Resource {
 }
 
 /**
- * Checks the configuration (a `GatewayConfigError` names the bad field), builds the verifier and
- * listens on `config.listen`.
+ * Checks the configuration (a `GatewayConfigError` names the bad field: it is checked whatever
+ * its static type, as JSON from a file is), builds the verifier and listens on `config.listen`.
  */
-export async function createForwardAuthServer(config: unknown, options: ForwardAuthOptions = {}): Promise<ForwardAuthServer> {
+export async function createForwardAuthServer(config: GatewayConfig, options: ForwardAuthOptions = {}): Promise<ForwardAuthServer> {
   const resolved = resolveGatewayConfig(config, options);
   const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const redis = resolved.redis && options.verifier === undefined ? await connectRedis(resolved.redis) : undefined;

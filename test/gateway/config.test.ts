@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import schema from '../../schema/guard.schema.json' with { type: 'json' };
-import { GatewayConfigError, createForwardAuthServer, readGatewayConfig, resolveGatewayConfig } from '../../src/gateway/index.js';
+import { GatewayConfigError, createForwardAuthServer, readGatewayConfig, resolveGatewayConfig, type GatewayConfig } from '../../src/gateway/index.js';
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 const schemaAccepts = ajv.compile(schema);
@@ -132,7 +132,7 @@ describe('configuration errors', () => {
 
   it('reports what createVerifier refuses under `verifier`', async () => {
     const config = change((c) => Object.assign(c.verifier, { algorithms: ['none'] }));
-    const error = await createForwardAuthServer({ ...config, listen: { port: 0 } }).catch((caught: unknown) => caught);
+    const error = await createForwardAuthServer({ ...config, listen: { port: 0 } } as unknown as GatewayConfig).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayConfigError);
     expect((error as GatewayConfigError).message).toBe('configuration: `verifier` `none` is never an acceptable algorithm');
   });

@@ -6,6 +6,7 @@ import fastifyAdapter = require('access-token-guard/fastify');
 import koaAdapter = require('access-token-guard/koa');
 import webAdapter = require('access-token-guard/web');
 import lambdaAdapter = require('access-token-guard/lambda');
+import gateway = require('access-token-guard/gateway');
 
 const options: core.VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' };
 export const middleware = [expressAdapter.authenticate(options), koaAdapter.authenticate(options)];
@@ -13,3 +14,5 @@ export const plugin = fastifyAdapter.accessTokenGuard;
 export const sameAsDefault: typeof fastifyAdapter.accessTokenGuard = fastifyAdapter.default;
 export const web = webAdapter.authenticate(webAdapter.createVerifier(options));
 export const handler = lambdaAdapter.createAuthorizer(core.createVerifier(options));
+
+void gateway.createForwardAuthServer({ listen: { port: 0 }, gateway: 'traefik', verifier: { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' } });

@@ -83,7 +83,7 @@ async function typecheck(config: string): Promise<string[]> {
 describe('consumer typings of the built package', () => {
   it('every entry point exports what the exports map promises', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './gateway', './schema/guard.schema.json', './package.json']);
   });
 
   it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {

@@ -13,6 +13,7 @@ import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requ
 import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
 import { authenticate as webAuthenticate, createVerifier as createWebVerifier, errorResponse, requireScopes as webScopes } from 'access-token-guard/web';
 import { authorizerContext, createAuthorizer, type AuthorizerEvent, type PolicyResponse, type SimpleResponse } from 'access-token-guard/lambda';
+import { createForwardAuthServer, GatewayConfigError, readGatewayConfig, type ForwardAuthServer, type GatewayConfig } from 'access-token-guard/gateway';
 
 const options: VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: process.env.AUDIENCE ?? 'https://api.example.com' };
 
@@ -79,3 +80,17 @@ const answer: PolicyResponse | SimpleResponse = await handler({ type: 'TOKEN', a
 void answer;
 void authorizerContext;
 void isGuardError;
+
+// Gateway mode, embedded: the same configuration as guard.json, checked at start.
+const gatewayConfig: GatewayConfig = {
+  listen: { host: '127.0.0.1', port: 9191 },
+  gateway: 'nginx',
+  verifier: { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com', dpop: { replayStore: { redis: 'redis://127.0.0.1:6379' } } },
+  routes: [{ path: '/health', anonymous: true }, { method: 'GET', path: '/messages/*', scopes: ['read:messages'] }],
+  headers: { issuer: false },
+};
+const forwardAuth: ForwardAuthServer = await createForwardAuthServer(gatewayConfig, { log: (line: string) => console.log(line), verifier: createVerifier(options) });
+await forwardAuth.verifier.ready();
+await forwardAuth.close();
+const fromFile = readGatewayConfig('guard.json');
+void createForwardAuthServer(fromFile.config, { baseDir: fromFile.baseDir }).catch((error: unknown) => (error instanceof GatewayConfigError ? error.path : undefined));
