@@ -11,8 +11,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -87,18 +87,7 @@ const guard = fastifyPlugin(plugin, { fastify: '5.x', name: 'access-token-guard'
 export default guard;
 export { guard as accessTokenGuard };
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
-  return guardHook(scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
-  return guardHook(permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): preHandlerAsyncHookHandler {
-  return guardHook(claimGuard(predicate, description));
-}
+export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardHook);
 
 function guardHook(guard: Guard): preHandlerAsyncHookHandler {
   const check = createHostGuard<FastifyRequest>(guard);

@@ -18,7 +18,7 @@ export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
 export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
-export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from './host.js';
+export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from './host.js';
 export type {
   AuthResult,
   Binding,

@@ -1,4 +1,4 @@
-/** Types shared by the pipeline's steps and the public contract (see DESIGN.md). */
+/** Types shared by the pipeline's steps and the public contract (see docs/architecture.md). */
 import type { JWK as JoseJWK } from 'jose';
 
 export type JWK = JoseJWK;

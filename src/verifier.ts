@@ -1,5 +1,5 @@
 /**
- * `createVerifier`: validates the options once, then wires the pipeline of DESIGN.md:
+ * `createVerifier`: validates the options once, then wires the pipeline of docs/architecture.md:
  * credentials ─► decrypt ─► signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
  * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
  * adapter), never here.
