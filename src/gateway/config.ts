@@ -188,6 +188,10 @@ function checkRules(config: GatewayConfig): void {
     if (route.anonymous && guarded) {
       throw new GatewayConfigError(`routes[${index}]`, 'is anonymous and requires scopes or permissions: a request without a token cannot have them; choose one');
     }
+    // One * per segment keeps matching linear in the path's length, whatever a client sends.
+    if (route.path.split('/').some((segment) => segment.split('*').length > 2)) {
+      throw new GatewayConfigError(`routes[${index}].path`, 'has more than one * in a segment');
+    }
     if (route.match !== undefined && !guarded) throw new GatewayConfigError(`routes[${index}].match`, 'needs scopes or permissions to apply to');
     for (const field of ['scopes', 'permissions'] as const) {
       const spaced = route[field]?.findIndex((value) => /\s/.test(value)) ?? -1;

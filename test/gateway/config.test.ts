@@ -126,6 +126,10 @@ describe('configuration errors', () => {
     expect(errorOf(change((c) => (c.routes = [{ path: '/a', anonymous: true, scopes: ['x'] }]))).path).toBe('routes[0]');
   });
 
+  it('refuses two * in one path segment, which would make matching slow on long paths', () => {
+    expect(errorOf(change((c) => (c.routes = [{ path: '/files/*.*' }]))).path).toBe('routes[0].path');
+  });
+
   it('refuses two identity headers with one name', () => {
     expect(errorOf(change((c) => (c.headers = { subject: 'X-Auth-Scopes' }))).path).toBe('headers.scopes');
   });
