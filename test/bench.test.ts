@@ -21,7 +21,7 @@ describe('npm run bench -- --quick', () => {
     expect(reports.map((report) => report.name)).toEqual(['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'gateway']);
     expect(reports.flatMap((report) => report.wrong)).toEqual([]);
     for (const report of reports) expect(report.tables.length, `${report.name} printed no table`).toBeGreaterThan(0);
-  }, 170_000);
+  }, 200_000);
 });
 
 async function refused(promise: Promise<unknown>): Promise<string> {
