@@ -5,7 +5,7 @@
  * configuration with the field named and exit code 1.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -102,6 +102,8 @@ describe('serve from the installed package', () => {
         return found.length === 2 ? found : undefined;
       }, 'two decision lines');
       expect(JSON.parse(decisions[1]!)).toMatchObject({ status: 403, code: 'insufficient_scope', route: 'routes[0] * /admin/*' });
+      // The schema the configuration's $schema names is in the installed package.
+      expect(JSON.parse(await readFile(join(project, 'node_modules/access-token-guard/schema/guard.schema.json'), 'utf8'))).toMatchObject({ title: 'access-token-guard gateway configuration' });
     } finally {
       service.child.kill('SIGKILL');
     }
