@@ -27,7 +27,8 @@ if (config.gateway) {
   close = service.close;
 } else {
   const server = createServer({ keepAliveTimeout: 75_000 }, (_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    // As the service answers a 200: no body, so nginx keeps the connection.
+    response.writeHead(200, { 'content-length': '0' }).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

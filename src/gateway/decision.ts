@@ -98,7 +98,8 @@ export function createDecider(verifier: Verifier, config: ResolvedGatewayConfig)
       });
       return refused(error.response, error, 'refused', facts);
     }
-    return answer({ status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: '{}' }, { ...facts, decision, status: 200 });
+    // No body: nginx keeps its connection to the service only after a response without one.
+    return answer({ status: 200, headers, body: '' }, { ...facts, decision, status: 200 });
   }
 
   function refused(response: ErrorResponse, error: { code: string; reason: string } | undefined, decision: string, facts: DecisionFacts): Decision {
@@ -107,10 +108,12 @@ export function createDecider(verifier: Verifier, config: ResolvedGatewayConfig)
 
   /**
    * nginx's `auth_request` passes on only the status of a refusal (and turns every status but 401
-   * and 403 into 500): the body goes in `X-Auth-Error` too, for the documented error location to send.
+   * and 403 into 500): the body goes in `X-Auth-Error` instead, for the documented error location
+   * to send. nginx reads no body of an auth response, and closes the connection to the service
+   * after any response that has one: with none, its keep-alive connections are reused.
    */
   function forGateway(response: ErrorResponse): ErrorResponse {
-    return gateway === 'nginx' ? { ...response, headers: { ...response.headers, [ERROR_BODY_HEADER]: response.body } } : response;
+    return gateway === 'nginx' ? { ...response, headers: { ...response.headers, [ERROR_BODY_HEADER]: response.body }, body: '' } : response;
   }
 
   return decide;

@@ -177,7 +177,7 @@ function createService(verifier: Verifier, config: ResolvedGatewayConfig, log: L
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, body === '' ? { 'cache-control': 'no-store', 'content-length': '0', ...headers } : { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(body);
 }
 

@@ -129,10 +129,17 @@ describe('nginx contract (X-Original-*)', () => {
     expect([allowed.status, refused.status]).toEqual([200, 403]);
   });
 
-  it('repeats the refusal body in X-Auth-Error, which nginx can send on', async () => {
+  it('puts the refusal body in X-Auth-Error, which nginx can send on, and answers without a body', async () => {
     const guard = await service({ gateway: 'nginx' });
     const response = await ask(guard, '/_auth', original('GET', '/orders'));
-    expect(response.headers.get('x-auth-error')).toBe(await response.text());
+    expect(JSON.parse(response.headers.get('x-auth-error') as string)).toEqual({ error: 'missing_credentials', error_description: 'The request has no access token.' });
+    expect(await response.text()).toBe('');
+  });
+
+  it('answers a 200 without a body, so nginx keeps its connection to the service', async () => {
+    const guard = await service({ gateway: 'nginx' });
+    const response = await ask(guard, '/_auth', original('GET', '/orders', bearer(issuer.token())));
+    expect([response.status, response.headers.get('content-length'), await response.text()]).toEqual([200, '0', '']);
   });
 
   it('ignores X-Forwarded-Uri from the client', async () => {
