@@ -46,6 +46,22 @@ describe('verifier.ready()', () => {
     await expect(verifier.ready()).rejects.toBeInstanceOf(KeysUnavailableError);
   });
 
+  it('waits for every configured issuer, and rejects while one of them has no keys', async () => {
+    server.route('/a/jwks', { json: { keys: [key.jwk] } });
+    server.route('/b/jwks', { status: 500 });
+    const verifier = createVerifier({
+      issuers: [
+        { issuer: 'https://a.example/', audience: AUDIENCE, jwksUri: server.url('/a/jwks') },
+        { issuer: 'https://b.example/', audience: AUDIENCE, jwksUri: server.url('/b/jwks') },
+      ],
+      jwks: { cooldown: 0 },
+    });
+    await expect(verifier.ready()).rejects.toBeInstanceOf(KeysUnavailableError);
+    server.route('/b/jwks', { json: { keys: [key.jwk] } });
+    await verifier.ready();
+    expect([server.hits('/a/jwks'), server.hits('/b/jwks')]).toEqual([1, 2]);
+  });
+
   it('resolves at once for static keys', async () => {
     await createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] } }).ready();
     expect(server.totalHits).toBe(0);
