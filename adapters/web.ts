@@ -89,3 +89,4 @@ export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard,
 export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';
+export { TokenStatusUnavailableError } from '../src/introspection/errors.js';

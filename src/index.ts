@@ -15,6 +15,7 @@ export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Ver
 export type { Verifier, VerifierOptions } from './verifier.js';
 export { isVerifier } from './verifier.js';
 export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
+export { TokenStatusUnavailableError } from './introspection/errors.js';
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
 export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
@@ -37,6 +38,7 @@ export type {
 export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
 export type { ClaimMapping, DpopOptions, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest, MtlsOptions, ResultCacheOptions, SharedOptions } from './options.js';
+export type { IntrospectionAuthMethod, IntrospectionCacheOptions, IntrospectionEvent, IntrospectionOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
 export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';

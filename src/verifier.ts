@@ -15,6 +15,7 @@ import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type Chall
 import { AuthResult as Result } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createIssuerStep, namingIssuer } from './issuers.js';
+import { createTokenStatusStep } from './introspection/index.js';
 import { ResultCache, type VerifiedToken } from './result-cache.js';
 import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
@@ -56,6 +57,8 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
   const { claimRules, credentialRules, challenge } = config;
+  // Token status (src/introspection): opaque tokens introspected, `isRevoked`; undefined when unused.
+  const tokenStatus = createTokenStatusStep(options, { backend, issuer: verifyIssued.single });
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
@@ -86,7 +89,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
         checkTimesOf(cached);
         return bind(cached, scheme, token, dpopProof, request);
       }
-      const pending = verifyToken(token, request);
+      // Token status hook: an opaque token is introspected instead of verified locally; either way
+      // the same VerifiedToken goes through the same time and binding steps below.
+      const pending = tokenStatus?.introspects(token) ? tokenStatus.introspect(token) : verifyToken(token, request);
       if (pending instanceof Promise) {
         return pending.then((verified) => accept(verified, scheme, token, dpopProof, request)).catch((error: unknown) => {
           throw finish(error, scheme, challenge);
@@ -111,19 +116,26 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   /** A freshly verified token: the clock, then the cache, then the caller. */
   function accept(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest) {
     checkTimesOf(verified);
-    cache?.set(token, verified);
+    // An introspected answer has its own, shorter-lived cache (revocation must show through).
+    if (!tokenStatus?.introspects(token)) cache?.set(token, verified);
     return bind(verified, scheme, token, dpopProof, request);
   }
 
   function bind(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
-    if (typeof bound === 'string') return new Result(verified, bound, challenge);
-    return bound.then(
-      (binding) => new Result(verified, binding, challenge),
-      (error: unknown) => {
+    if (typeof bound === 'string') return confirmStatus(new Result(verified, bound, challenge), token, scheme);
+    return bound
+      .then((binding) => confirmStatus(new Result(verified, binding, challenge), token, scheme))
+      .catch((error: unknown) => {
         throw finish(error, scheme, challenge);
-      },
-    );
+      });
+  }
+
+  /** Token status hook, last: `isRevoked`, and introspection of a JWT with `introspection.mode: 'all'`. */
+  function confirmStatus(auth: AuthResult, token: string, scheme: AuthScheme): AuthResult | Promise<AuthResult> {
+    if (tokenStatus === undefined || tokenStatus.introspects(token)) return auth;
+    const confirmed = tokenStatus.confirm(auth, token);
+    return confirmed instanceof Promise ? confirmed.catch((error: unknown) => Promise.reject(finish(error, scheme, challenge))) : confirmed;
   }
 
   function verifyRequestNow(request: RequestLike): AuthResult | Promise<AuthResult> {

@@ -22,6 +22,12 @@ describe('npm run bench -- --quick', () => {
     expect(reports.flatMap((report) => report.wrong)).toEqual([]);
     for (const report of reports) expect(report.tables.length, `${report.name} printed no table`).toBeGreaterThan(0);
   }, 200_000);
+
+  it('runs the optional introspection section with every decision right', async () => {
+    const [report] = await runSuite(QUICK, ['introspection']);
+    expect(report?.wrong).toEqual([]);
+    expect(report?.tables.length).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 async function refused(promise: Promise<unknown>): Promise<string> {

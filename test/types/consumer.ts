@@ -7,7 +7,7 @@
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { createVerifier, isGuardError, type AuthResult, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
+import { createVerifier, isGuardError, TokenStatusUnavailableError, type AuthResult, type IntrospectionEvent, type IntrospectionOptions, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
 import { authenticate as expressAuthenticate, requirePermissions as expressPermissions, requireScopes as expressScopes } from 'access-token-guard/express';
 import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
 import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
@@ -73,6 +73,11 @@ const never: undefined = await authenticate(new Request('https://api.example.com
 void maybe;
 void never;
 void errorResponse;
+
+// Introspection options and their error, as a consumer types them (README blocks are compiled separately).
+const introspectionOptions: IntrospectionOptions = { clientId: 'api', privateKey: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }, mode: 'all', failOpen: false, signedResponses: true, onEvent: (event: IntrospectionEvent) => void event.kind };
+void introspectionOptions;
+void TokenStatusUnavailableError;
 
 // Lambda: one handler for every event shape.
 export const handler = createAuthorizer(options, { scopes: ['read:messages'], simpleResponses: true, resource: (event: AuthorizerEvent) => ('routeArn' in event ? event.routeArn : event.methodArn) });
