@@ -38,20 +38,15 @@ export interface IdentityHeaderConfig {
 }
 
 /** The options of `createVerifier` that JSON can express. */
-export interface GatewayVerifierConfig {
-  issuer: string;
-  audience: string | string[];
-  jwksUri?: string;
-  keys?: { keys: object[] } | object | SecretText | Array<object | SecretText>;
-  secret?: SecretText;
-  algorithms?: string[];
-  dialect?: 'auth0' | 'rfc9068' | 'any';
+export interface GatewayVerifierConfig extends GatewayIssuerConfig {
+  /** Several issuers, each with its own keys and rules, instead of the single-issuer fields. */
+  issuers?: GatewayIssuerConfig[];
+  issuerCache?: { maxEntries?: number; maxAge?: number };
   clockTolerance?: number;
   maxTokenAge?: number;
   realm?: string;
   tokenLocations?: Array<'header' | 'query'>;
   maxTokenLength?: number;
-  jwks?: { cacheMaxAge?: number; cooldown?: number; timeout?: number; maxResponseBytes?: number; maxStale?: number };
   /** On by default in the gateway, which sees the same token many times. */
   resultCache?: boolean | { maxEntries?: number; maxAge?: number };
   decryptionKeys?: Array<SecretText | object | { kid: string; key: SecretText }>;
@@ -67,6 +62,20 @@ export interface GatewayVerifierConfig {
     /** Shared by every instance; needs the `ioredis` package. Default: in memory, per instance. */
     replayStore?: RedisReplayStoreConfig;
   };
+}
+
+/** One issuer's options that JSON can express. */
+export interface GatewayIssuerConfig {
+  issuer?: string;
+  audience?: string | string[];
+  clientId?: string | string[];
+  jwksUri?: string;
+  keys?: { keys: object[] } | object | SecretText | Array<object | SecretText>;
+  secret?: SecretText;
+  algorithms?: string[];
+  dialect?: 'auth0' | 'rfc9068' | 'any' | 'cognito' | 'entra' | 'okta' | 'keycloak';
+  claims?: { scopes?: string; permissions?: string };
+  jwks?: { cacheMaxAge?: number; cooldown?: number; timeout?: number; maxResponseBytes?: number; maxStale?: number };
 }
 
 export interface RedisReplayStoreConfig {
@@ -218,7 +227,16 @@ function identityHeaders(config: IdentityHeaderConfig): Array<[IdentityField, st
 function verifierOptions(config: GatewayVerifierConfig, dpop: Omit<NonNullable<GatewayVerifierConfig['dpop']>, 'replayStore'> | undefined, secrets: SecretReader): VerifierOptions {
   const options = { ...config, resultCache: config.resultCache ?? true } as Record<string, unknown>;
   if (config.secret !== undefined) options.secret = secrets.read(config.secret, 'verifier.secret');
-  if (config.keys !== undefined) options.keys = readKeys(config.keys, secrets);
+  if (config.keys !== undefined) options.keys = readKeys(config.keys, secrets, 'verifier.keys');
+  if (config.issuers !== undefined) {
+    options.issuers = config.issuers.map((entry, index) => {
+      const where = `verifier.issuers[${index}]`;
+      const resolved: Record<string, unknown> = { ...entry };
+      if (entry.secret !== undefined) resolved.secret = secrets.read(entry.secret, `${where}.secret`);
+      if (entry.keys !== undefined) resolved.keys = readKeys(entry.keys, secrets, `${where}.keys`);
+      return resolved;
+    });
+  }
   if (config.decryptionKeys !== undefined) {
     options.decryptionKeys = config.decryptionKeys.map((key, index) => {
       const path = `verifier.decryptionKeys[${index}]`;
@@ -234,9 +252,9 @@ function verifierOptions(config: GatewayVerifierConfig, dpop: Omit<NonNullable<G
   return options as unknown as VerifierOptions;
 }
 
-function readKeys(keys: NonNullable<GatewayVerifierConfig['keys']>, secrets: SecretReader): unknown {
-  if (Array.isArray(keys)) return keys.map((key, index) => (isSecretText(key) ? secrets.read(key, `verifier.keys[${index}]`) : key));
-  return isSecretText(keys) ? secrets.read(keys, 'verifier.keys') : keys;
+function readKeys(keys: NonNullable<GatewayVerifierConfig['keys']>, secrets: SecretReader, path: string): unknown {
+  if (Array.isArray(keys)) return keys.map((key, index) => (isSecretText(key) ? secrets.read(key, `${path}[${index}]`) : key));
+  return isSecretText(keys) ? secrets.read(keys, path) : keys;
 }
 
 function isSecretText(value: unknown): value is SecretText {

@@ -55,7 +55,9 @@ const TABLE: Array<[string, unknown, string | undefined]> = [
   ['a port as a string', change((c) => ((c.listen as Config).port = '9191')), 'listen.port'],
   ['an unknown gateway', change((c) => (c.gateway = 'haproxy')), 'gateway'],
   ['an unknown top-level field', change((c) => (c.rotes = [])), 'rotes'],
-  ['no issuer', change((c) => delete (c.verifier as Config).issuer), 'verifier.issuer'],
+  ['several issuers', change((c) => Object.assign(c, { verifier: { issuers: [{ issuer: 'https://a/', audience: 'x' }, { issuer: 'https://b/', dialect: 'cognito', clientId: ['app'] }] } })), undefined],
+  ['an issuer entry without its issuer', change((c) => Object.assign(c, { verifier: { issuers: [{ audience: 'x' }] } })), 'verifier.issuers[0].issuer'],
+  ['an unknown dialect', change((c) => ((c.verifier as Config).dialect = 'aws')), 'verifier.dialect'],
   ['an empty audience list', change((c) => ((c.verifier as Config).audience = [])), 'verifier.audience'],
   ['an audience of the wrong type', change((c) => ((c.verifier as Config).audience = 42)), 'verifier.audience'],
   ['a misspelt verifier option', change((c) => ((c.verifier as Config).audiance = 'x')), 'verifier.audiance'],
@@ -156,6 +158,12 @@ describe('secrets and files', () => {
   it('reads a secret from the environment', () => {
     const config = change((c) => Object.assign(c.verifier, { algorithms: ['HS256'], secret: { env: 'API_SECRET' } }));
     expect(resolveGatewayConfig(config, { env: { API_SECRET: 'e'.repeat(40) } }).verifierOptions.secret).toBe('e'.repeat(40));
+  });
+
+  it('reads the secret of one of several issuers from the environment', () => {
+    const config = change((c) => Object.assign(c, { verifier: { issuers: [{ issuer: 'https://a/', audience: 'x', algorithms: ['HS256'], secret: { env: 'A_SECRET' } }] } }));
+    const options = resolveGatewayConfig(config, { env: { A_SECRET: 'a'.repeat(40) } }).verifierOptions as { issuers: Array<{ secret: string }> };
+    expect(options.issuers[0]!.secret).toBe('a'.repeat(40));
   });
 
   it('names the field whose environment variable is not set', () => {
