@@ -8,6 +8,7 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    mcp: 'adapters/mcp.ts',
     gateway: 'src/gateway/index.ts',
   },
   format: ['esm', 'cjs'],

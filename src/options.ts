@@ -190,6 +190,71 @@ export interface SharedOptions {
    * @default none
    */
   isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>;
+
+  /**
+   * Publish OAuth 2.0 Protected Resource Metadata (RFC 9728), as MCP servers must: `authenticate`
+   * then answers GET and HEAD on `/.well-known/oauth-protected-resource` (and on the form with
+   * the resource's path appended, RFC 9728 §3.1) with the document itself, before any
+   * authentication, and every challenge carries `resource_metadata="<its URL>"`. `{}` derives
+   * every member from the other options.
+   * @default none: no path is special and challenges carry no `resource_metadata`
+   */
+  resourceMetadata?: ResourceMetadataOptions;
+}
+
+/**
+ * The members of the RFC 9728 §2 document, camelCased; the document is served in snake_case.
+ * Members left out are derived from the verifier's options where they say something.
+ */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier: an https URL (http on loopback), no fragment. RFC 8707: it is what
+   * clients ask the authorization server for, so it is the tokens' audience, exactly.
+   * @default `audience`, when it is a single URL
+   */
+  resource?: string;
+  /**
+   * Issuer identifiers of the authorization servers that issue tokens for this API.
+   * @default [issuer]
+   */
+  authorizationServers?: string[];
+  /** Scopes this API uses (`scopes_supported`). @default omitted */
+  scopesSupported?: string[];
+  /**
+   * How a token may be sent (`bearer_methods_supported`: `header`, `body`, `query`).
+   * @default from `tokenLocations` (`['header']`)
+   */
+  bearerMethodsSupported?: Array<'header' | 'body' | 'query'>;
+  /**
+   * Signing algorithms this API accepts (`resource_signing_alg_values_supported`).
+   * @default `algorithms` (`['RS256']`)
+   */
+  resourceSigningAlgValuesSupported?: string[];
+  /** URL of human-readable documentation for developers (`resource_documentation`). @default omitted */
+  resourceDocumentation?: string;
+  /** Human-readable name (`resource_name`). @default omitted */
+  resourceName?: string;
+  /**
+   * Whether only DPoP-bound tokens are accepted (`dpop_bound_access_tokens_required`).
+   * @default `dpop.required`, when `dpop` is set
+   */
+  dpopBoundAccessTokensRequired?: boolean;
+  /**
+   * Whether only certificate-bound tokens are accepted (`tls_client_certificate_bound_access_tokens`).
+   * @default `mtls.required`, when `mtls` is set
+   */
+  tlsClientCertificateBoundAccessTokens?: boolean;
+  /**
+   * More members, added as they are (snake_case names, JSON values: `resource_policy_uri`,
+   * `jwks_uri`, `signed_metadata`…); cannot replace a member the options above set.
+   * @default none
+   */
+  extra?: Record<string, unknown>;
+  /**
+   * `Cache-Control: max-age` of the document, seconds.
+   * @default 3600
+   */
+  maxAge?: number;
 }
 
 /** Every option of `createVerifier`: one issuer at the top level, or several under `issuers`. */
@@ -353,12 +418,12 @@ export type IntrospectionEvent =
  * The names `createVerifier` knows, by the object they belong to. A key is typed against its
  * interface, so a renamed option cannot be forgotten here.
  */
-const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'jwks' | 'resultCache' | 'mtls' | 'dpop' | 'introspection']: readonly string[] } = {
+const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'jwks' | 'resultCache' | 'mtls' | 'dpop' | 'introspection' | 'resourceMetadata']: readonly string[] } = {
   verifier: names<VerifierOptions>()([
     'issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'clockTolerance',
     'maxTokenAge', 'realm', 'tokenLocations', 'maxTokenLength', 'jwks', 'resultCache', 'decryptionKeys',
     'keyManagementAlgorithms', 'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop', 'issuers', 'issuerCache',
-    'introspection', 'isRevoked',
+    'introspection', 'isRevoked', 'resourceMetadata',
   ]),
   issuer: names<IssuerOptions>()(['issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'jwks']),
   claims: names<ClaimMapping>()(['scopes', 'permissions']),
@@ -370,6 +435,10 @@ const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'j
   introspection: names<IntrospectionOptions>()([
     'endpoint', 'clientId', 'clientSecret', 'privateKey', 'authMethod', 'timeout', 'maxResponseBytes', 'mode', 'cache',
     'failOpen', 'signedResponses', 'fetch', 'onEvent',
+  ]),
+  resourceMetadata: names<ResourceMetadataOptions>()([
+    'resource', 'authorizationServers', 'scopesSupported', 'bearerMethodsSupported', 'resourceSigningAlgValuesSupported',
+    'resourceDocumentation', 'resourceName', 'dpopBoundAccessTokensRequired', 'tlsClientCertificateBoundAccessTokens', 'extra', 'maxAge',
   ]),
 };
 
@@ -390,7 +459,7 @@ function names<T>() {
  */
 export function refuseUnknownOptions(options: object): void {
   checkNames(options, KNOWN.verifier, '');
-  for (const section of ['claims', 'issuerCache', 'jwks', 'resultCache', 'mtls', 'dpop', 'introspection'] as const) {
+  for (const section of ['claims', 'issuerCache', 'jwks', 'resultCache', 'mtls', 'dpop', 'introspection', 'resourceMetadata'] as const) {
     const value = (options as Record<string, unknown>)[section];
     if (typeof value === 'object' && value !== null) checkNames(value, KNOWN[section], `${section}.`);
   }

@@ -12,7 +12,8 @@ import type { CryptoBackend } from './crypto/types.js';
 import { createDecryptStep } from './jwe/decrypt.js';
 import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
-import { AuthResult as Result } from './auth-result.js';
+import { AuthResult as Result, type ResultContext } from './auth-result.js';
+import { createResourceMetadata, resourceMetadataDefaults, type ResourceMetadata } from './resource-metadata.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createIssuerStep, namingIssuer } from './issuers.js';
 import { createTokenStatusStep } from './introspection/index.js';
@@ -42,6 +43,8 @@ export interface Verifier {
   ready(): Promise<void>;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
+  /** The Protected Resource Metadata this verifier serves (RFC 9728), when `resourceMetadata` is set. */
+  readonly resourceMetadata?: ResourceMetadata;
 }
 
 /** True for a verifier (anything with the `authenticate` seam), false for options. */
@@ -56,7 +59,13 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const decrypt = createDecryptStep(options);
   const bindSender = createSenderConstraintStep(options, backend);
   const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
-  const { claimRules, credentialRules, challenge } = config;
+  const { claimRules, credentialRules } = config;
+  // After the issuers' own checks, so a bad `issuer` or `audience` is reported as such.
+  const derived = resourceMetadataDefaults(options, config.credentialRules.locations, config.challenge.dpopAlgorithms);
+  const resourceMetadata = createResourceMetadata(options, derived);
+  const challenge: ChallengeOptions = resourceMetadata ? Object.freeze({ ...config.challenge, resourceMetadata: resourceMetadata.url }) : config.challenge;
+  // What a result says its resource is (the MCP SDK's AuthInfo.resource).
+  const context: ResultContext = Object.freeze({ challenge, resource: resourceMetadata?.resource, audiences: derived.audiences ?? [] });
   // Token status (src/introspection): opaque tokens introspected, `isRevoked`; undefined when unused.
   const tokenStatus = createTokenStatusStep(options, { backend, issuer: verifyIssued.single });
 
@@ -123,9 +132,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 
   function bind(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
-    if (typeof bound === 'string') return confirmStatus(new Result(verified, bound, challenge), token, scheme);
+    if (typeof bound === 'string') return confirmStatus(new Result(verified, bound, context), token, scheme);
     return bound
-      .then((binding) => confirmStatus(new Result(verified, binding, challenge), token, scheme))
+      .then((binding) => confirmStatus(new Result(verified, binding, context), token, scheme))
       .catch((error: unknown) => {
         throw finish(error, scheme, challenge);
       });
@@ -160,6 +169,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const anonymous: Anonymous = Object.freeze({ kind: 'anonymous', challenge });
 
   function authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome> {
+    // The document is public: served before, and whatever, the credentials.
+    const answered = resourceMetadata?.answer(request);
+    if (answered !== undefined) return answered;
     const optional = options?.optional === true;
     const decide = (error: unknown): Outcome =>
       optional && error instanceof AccessTokenError && error.code === 'missing_credentials' ? anonymous : failed(error);
@@ -176,7 +188,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     return verifyIssued.ready();
   }
 
-  return { verify, verifyRequest, authenticate, ready, challenge };
+  return { verify, verifyRequest, authenticate, ready, challenge, resourceMetadata };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */

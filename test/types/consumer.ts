@@ -9,9 +9,9 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { createVerifier, isGuardError, TokenStatusUnavailableError, type AuthResult, type IntrospectionEvent, type IntrospectionOptions, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
 import { authenticate as expressAuthenticate, requirePermissions as expressPermissions, requireScopes as expressScopes } from 'access-token-guard/express';
-import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
-import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
-import { authenticate as webAuthenticate, createVerifier as createWebVerifier, errorResponse, requireScopes as webScopes } from 'access-token-guard/web';
+import guard, { accessTokenGuard, KeysUnavailableError, requireAuthLevel, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
+import { authenticate as koaAuthenticate, requireAuthLevel as koaAuthLevel, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
+import { authenticate as webAuthenticate, createVerifier as createWebVerifier, errorResponse, requireAuthLevel as webAuthLevel, requireScopes as webScopes } from 'access-token-guard/web';
 import { authorizerContext, createAuthorizer, type AuthorizerEvent, type PolicyResponse, type SimpleResponse } from 'access-token-guard/lambda';
 import { createForwardAuthServer, GatewayConfigError, readGatewayConfig, type ForwardAuthServer, type GatewayConfig } from 'access-token-guard/gateway';
 
@@ -48,7 +48,7 @@ fastify.setErrorHandler((error, _request, reply) => {
 
 // Koa: ctx.state.auth typed on Koa<AuthState> and on the default state.
 const koa = new Koa<AuthState>();
-koa.use(koaAuthenticate(options)).use(koaScopes('read:messages')).use((ctx) => {
+koa.use(koaAuthenticate({ ...options, resourceMetadata: { scopesSupported: ['read:messages'] } })).use(koaScopes('read:messages')).use(koaAuthLevel({ maxAge: 300 })).use((ctx) => {
   const scopes: string[] | undefined = ctx.state.auth?.scopes;
   ctx.body = { scopes };
 });
@@ -60,6 +60,10 @@ new Koa().use((ctx) => {
 // Web: the result or a Response; the optional mode adds undefined.
 const authenticate = webAuthenticate(createWebVerifier(options));
 const readMessages = webScopes('read:messages');
+const recentLogin = webAuthLevel({ acrValues: ['mfa'], onRefusal: (error) => console.warn(error.reason) });
+void recentLogin;
+const stepUp = [requireAuthLevel({ maxAge: 60 })];
+void stepUp;
 export default {
   async fetch(request: Request): Promise<Response> {
     const result = await authenticate(request);
