@@ -8,6 +8,8 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    hono: 'adapters/hono.ts',
+    nestjs: 'adapters/nestjs.ts',
     mcp: 'adapters/mcp.ts',
     gateway: 'src/gateway/index.ts',
   },

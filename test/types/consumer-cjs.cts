@@ -6,6 +6,8 @@ import fastifyAdapter = require('access-token-guard/fastify');
 import koaAdapter = require('access-token-guard/koa');
 import webAdapter = require('access-token-guard/web');
 import lambdaAdapter = require('access-token-guard/lambda');
+import honoAdapter = require('access-token-guard/hono');
+import nestAdapter = require('access-token-guard/nestjs');
 import gateway = require('access-token-guard/gateway');
 
 const options: core.VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' };
@@ -14,5 +16,8 @@ export const plugin = fastifyAdapter.accessTokenGuard;
 export const sameAsDefault: typeof fastifyAdapter.accessTokenGuard = fastifyAdapter.default;
 export const web = webAdapter.authenticate(webAdapter.createVerifier(options));
 export const handler = lambdaAdapter.createAuthorizer(core.createVerifier(options));
+export const honoMiddleware = honoAdapter.authenticate(honoAdapter.createVerifier(options));
+export const nestModule = nestAdapter.AccessTokenGuardModule.forRoot(options);
+export const nestGuard: typeof nestAdapter.AccessTokenGuard = nestAdapter.AccessTokenGuard;
 
 void gateway.createForwardAuthServer({ listen: { port: 0 }, gateway: 'traefik', verifier: { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' } });
