@@ -14,6 +14,7 @@ export default defineConfig({
     testing: 'src/testing.ts',
     // Loaded by bin/access-token-guard.mjs for `inspect`; not a package export.
     inspect: 'src/inspect.ts',
+    gateway: 'src/gateway/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -10,7 +10,7 @@ import type { RequestLike } from '../src/types.js';
  * repeated DPoP headers with ", "): the core must see every value to refuse a repeat. A scan of
  * `rawHeaders` (no allocation) finds repeats; only then is a copy of the headers made.
  */
-function nodeHeaders(req: IncomingMessage): RequestLike['headers'] {
+export function nodeHeaders(req: IncomingMessage): RequestLike['headers'] {
   const raw = req.rawHeaders;
   let authorization = 0;
   let dpop = 0;

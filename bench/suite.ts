@@ -1,11 +1,12 @@
 /**
- * Every benchmark of issue 4, in the order they run, with the settings of the full and the quick
+ * Every benchmark, in the order they run, with the settings of the full and the quick
  * mode. `run.ts` prints what this returns; `test/bench.test.ts` runs the quick mode and checks
  * that every decision was right. Nothing here asserts a time.
  */
 import { cacheTables, cacheTargets, runCache, type CacheOptions } from './cache.js';
 import { coldStartTables, runColdStart, type ColdStartOptions } from './coldstart.js';
 import { coreTables, coreTargets, runCore, runThreadpool, threadpoolTable, type CoreOptions } from './core.js';
+import { gatewayTables, gatewayTargets, runGateway, type GatewayBenchOptions } from './gateway.js';
 import { httpTables, httpTargets, runHttp, type HttpOptions } from './http.js';
 import { introspectionTables, runIntrospection, type IntrospectionBenchOptions } from './introspection.js';
 import { jwksTables, jwksTargets, runJwks, type JwksOptions } from './jwks-load.js';
@@ -21,6 +22,7 @@ export interface Settings {
   jwks: JwksOptions;
   memory: MemoryOptions;
   coldStart: ColdStartOptions;
+  gateway: GatewayBenchOptions;
   introspection: IntrospectionBenchOptions;
 }
 
@@ -32,6 +34,7 @@ export const FULL: Settings = {
   jwks: { delayMs: 20, concurrent: 500, floodTokens: 2000, floodSeconds: 5, shortCooldown: 1 },
   memory: { tokens: 100_000, floodTokens: 20_000, warmup: 2000, connections: 50 },
   coldStart: { runs: 7 },
+  gateway: { duration: 5, warmup: 2, rounds: 5, tokens: 1000 },
   introspection: { duration: 3, warmup: 2, rounds: 5, pool: 500 },
 };
 
@@ -44,11 +47,12 @@ export const QUICK: Settings = {
   jwks: { delayMs: 20, concurrent: 50, floodTokens: 100, floodSeconds: 1, shortCooldown: 0.3 },
   memory: { tokens: 1000, floodTokens: 200, warmup: 100, connections: 10 },
   coldStart: { runs: 1 },
+  gateway: { duration: 0.5, warmup: 0, rounds: 1, tokens: 50 },
   introspection: { duration: 0.5, warmup: 0, rounds: 1, pool: 50 },
 };
 
 /** The default run. */
-export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart'] as const;
+export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'gateway'] as const;
 /** Sections run only when named (`--only=introspection`): they measure optional features. */
 export const OPTIONAL_SECTIONS = ['introspection'] as const;
 export type SectionName = (typeof SECTIONS)[number] | (typeof OPTIONAL_SECTIONS)[number];
@@ -95,6 +99,10 @@ const RUNNERS: Record<SectionName, Runner> = {
   async coldstart(settings) {
     const result = await runColdStart(settings.coldStart);
     return { tables: coldStartTables(result, settings.coldStart), targets: [], wrong: result.wrong };
+  },
+  async gateway(settings) {
+    const result = await runGateway(settings.gateway);
+    return { tables: gatewayTables(result, settings.gateway), targets: gatewayTargets(result), wrong: result.wrong };
   },
 };
 

@@ -7,6 +7,8 @@
  *   thumbprint  the SHA-256 thumbprint of a key or certificate PEM, to compare with the issuer's,
  *               and for a certificate its `x5t#S256`, what mTLS-bound tokens carry
  *   inspect     a token decoded, the profile it looks like, and every check the API would make
+  *   serve       the forward-auth service a gateway (nginx, Caddy, Traefik, Envoy) asks before
+  *               forwarding a request, from a JSON configuration file (schema/guard.schema.json)
  *
  * The thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url): what Auth0 shows as
  * `thumbprint_sha256` for an API's encryption key, computed the way Auth0's documentation does
@@ -37,6 +39,10 @@ const USAGE = `Usage:
       Decodes the token (from stdin when absent or "-"), says which profile it looks like, and runs
       every check the API would: exit 0 only when it would be accepted, 1 otherwise. Offline unless
       given --jwks-uri or --issuer (then the signature is checked against the issuer's keys).
+  access-token-guard serve --config <guard.json>
+      Runs the forward-auth service for nginx, Caddy, Traefik or Envoy (README: Gateway mode).
+      Logs one JSON line per decision on stdout; SIGTERM or SIGINT stop it once requests in
+      flight are answered.
   access-token-guard help`;
 
 /** A mistake in how the command was called: exit code 2, with the usage. */
@@ -51,6 +57,8 @@ async function main(argv) {
       return thumbprint(rest);
     case 'inspect':
       return inspect(rest);
+    case 'serve':
+      return serve(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -118,6 +126,24 @@ async function keygen(args) {
       publicPem.trim(),
     ].join('\n'),
   );
+}
+
+async function serve(args) {
+  const { values } = parse(args, { config: { type: 'string', short: 'c' } });
+  if (values.config === undefined) throw new UsageError('serve needs --config <guard.json>');
+  // The built service, from this package's own dist (the command runs from the installed package).
+  const { createForwardAuthServer, readGatewayConfig } = await import('../dist/gateway.js');
+  const { config, baseDir } = readGatewayConfig(values.config);
+  const service = await createForwardAuthServer(config, { baseDir });
+  const stop = (signal) => {
+    process.stderr.write(`access-token-guard: ${signal}: finishing requests in flight\n`);
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 async function thumbprint(args) {

@@ -369,13 +369,15 @@ class ResolvedIssuers implements IssuerDirectory {
     this.#refused = new LRUCache({ max: maxEntries, ttl: Math.min(maxAge, MAX_REFUSAL_AGE) * 1000 });
   }
 
+  /** The issuers the resolver has named so far: others are not known yet, so have no keys to wait for. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.#accepted.values()].map((pipeline) => pipeline.ready()));
+  }
+
   /** Issuers whose answer is cached (accepted ones). */
   get size(): number {
     return this.#accepted.size;
   }
-
-  /** The resolver names its issuers one token at a time: there is nothing to fetch ahead. */
-  async ready(): Promise<void> {}
 
   select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline> {
     const known = this.#accepted.get(iss);

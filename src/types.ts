@@ -111,6 +111,11 @@ export interface KeySource {
   /** Obtains the keys now (`verifier.ready()`), rejecting with the precise failure. */
   ready?(): Promise<void>;
   /**
+   * Resolves once keys are in hand (fetching them now if none are usable), or rejects with the
+   * `KeysUnavailableError` a request would get. Absent: the source needs no network.
+   */
+  ready?(): Promise<void>;
+  /**
    * Whether `key`, returned earlier by `getKey`, would still be: false once a refresh has
    * withdrawn it, or while the set is due for one. Cached results die with their key through
    * it. A source whose keys never change leaves it out.

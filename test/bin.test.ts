@@ -154,6 +154,8 @@ describe('access-token-guard keygen', () => {
     [['frobnicate'], 'unknown command "frobnicate"'],
     [[], 'a command is required'],
     [['thumbprint'], 'exactly one PEM file'],
+    [['serve'], 'serve needs --config <guard.json>'],
+    [['serve', '--config'], 'argument missing'],
   ])('exits 2 with the usage for %j', async (args, message) => {
     const { code, stderr, stdout } = await run(...args);
     expect(code).toBe(2);

@@ -21,17 +21,25 @@ export class ServerProcess {
   }
 
   /** Starts `bench/http/server.ts`, compiled, for `config` (with `--expose-gc`); waits for its port. */
-  static async start(config: AppConfig, execArgv: string[] = []): Promise<ServerProcess> {
-    const server = await bundle('bench/http/server.ts', 'server');
-    const child = fork(server, [JSON.stringify(config)], {
+  static start(config: AppConfig, execArgv: string[] = []): Promise<ServerProcess> {
+    return ServerProcess.fork('bench/http/server.ts', 'server', config, `${config.framework}/${config.variant}`, execArgv);
+  }
+
+  /**
+   * Starts `entry` (compiled) with `argument` as JSON in argv and an IPC channel; it must send
+   * `{ ready, port }` first and answer the `cpu`, `heap` and `close` questions of `ServerRequest`.
+   */
+  static async fork(entry: string, name: string, argument: unknown, label: string, execArgv: string[] = []): Promise<ServerProcess> {
+    const server = await bundle(entry, name);
+    const child = fork(server, [JSON.stringify(argument)], {
       execArgv: ['--expose-gc', ...execArgv],
       // NODE_ENV=production would make express-oauth2-jwt-bearer refuse the loopback http issuer.
       env: { ...process.env, NODE_ENV: 'benchmark' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${config.framework}/${config.variant}: no ready message in 60 s`)), 60_000);
-      child.once('exit', (code) => reject(new Error(`${config.framework}/${config.variant} exited with ${code} before ready`)));
+      const timer = setTimeout(() => reject(new Error(`${label}: no ready message in 60 s`)), 60_000);
+      child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before ready`)));
       child.once('message', (message: { ready?: boolean; port?: number }) => {
         clearTimeout(timer);
         if (message.ready && message.port) resolve(message.port);

@@ -156,12 +156,17 @@ class DiscoveredJwksSource implements DiscoveredJwks {
     );
   }
 
-  /** Discovers and fetches the key set now, rejecting with the configuration error or our 503. */
+  /**
+   * Discovers and fetches the key set now, rejecting with the configuration error or our 503.
+   * A readiness probe may call it every second through an outage: it fetches only when the
+   * cooldown allows, and a copy still usable (within `maxStale`) counts as ready.
+   */
   async ready(): Promise<void> {
-    if (this.current === undefined || Date.now() >= this.cache.expiresAt) await this.cache.refresh();
+    const now = Date.now();
+    if ((this.current === undefined || now >= this.cache.expiresAt) && this.cache.mayFetch(now)) await this.cache.refresh();
     const failure = this.cache.failure;
     if (failure instanceof ConfigurationError) throw failure;
-    if (failure !== undefined || this.current === undefined) throw this.unavailable(Date.now());
+    if (this.current === undefined || this.cache.usable(Date.now()) === undefined) throw this.unavailable(Date.now());
     await this.current.ready();
   }
 

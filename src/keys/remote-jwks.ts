@@ -111,12 +111,6 @@ class RemoteJwksSource implements RemoteJwks {
     this.cache = new CachedDocument(() => observedFetch('jwks', uri, hooks, load, (loaded) => ({ status: loaded.status, keyCount: loaded.value.keys.length })), options);
   }
 
-  /** Fetches the set now unless a fresh one is cached; rejects with our 503 when it cannot be had. */
-  async ready(): Promise<void> {
-    if (Date.now() < this.cache.expiresAt) return;
-    await this.cache.refresh();
-    if (this.cache.failure !== undefined) throw this.cache.unavailable(Date.now(), 'JWKS', this.uri);
-  }
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
     const now = Date.now();
@@ -131,6 +125,17 @@ class RemoteJwksSource implements RemoteJwks {
     const stale = this.cache.servingThroughOutage(now)?.find(header);
     if (stale !== undefined) return stale;
     return refreshed.then(() => this.answer(header, Date.now()));
+  }
+
+  /**
+   * Fetches the set now unless a fresh one is cached, and only when the cooldown allows (a
+   * readiness probe may call it every second through an outage); rejects with our 503 when no
+   * usable set is at hand.
+   */
+  async ready(): Promise<void> {
+    if (Date.now() >= this.cache.expiresAt && this.cache.mayFetch(Date.now())) await this.cache.refresh();
+    const now = Date.now();
+    if (this.cache.usable(now) === undefined) throw this.cache.unavailable(now, 'JWKS', this.uri);
   }
 
   /**

@@ -8,6 +8,7 @@ import webAdapter = require('access-token-guard/web');
 import lambdaAdapter = require('access-token-guard/lambda');
 import honoAdapter = require('access-token-guard/hono');
 import nestAdapter = require('access-token-guard/nestjs');
+import gateway = require('access-token-guard/gateway');
 
 const options: core.VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' };
 export const middleware = [expressAdapter.authenticate(options), koaAdapter.authenticate(options)];
@@ -18,3 +19,5 @@ export const handler = lambdaAdapter.createAuthorizer(core.createVerifier(option
 export const honoMiddleware = honoAdapter.authenticate(honoAdapter.createVerifier(options));
 export const nestModule = nestAdapter.AccessTokenGuardModule.forRoot(options);
 export const nestGuard: typeof nestAdapter.AccessTokenGuard = nestAdapter.AccessTokenGuard;
+
+void gateway.createForwardAuthServer({ listen: { port: 0 }, gateway: 'traefik', verifier: { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' } });

@@ -139,7 +139,7 @@ async function typecheck(config: string): Promise<string[]> {
 describe('consumer typings of the built package', () => {
   it('every entry point exports what the exports map promises', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './testing', './mcp', './hono', './nestjs', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './testing', './mcp', './hono', './nestjs', './gateway', './schema/guard.schema.json', './package.json']);
   });
 
   it('compile: an MCP server with the SDK (its bearerAuth typing included), the MCP example and README MCP blocks', async () => {

@@ -17,6 +17,7 @@ import { Hono } from 'hono';
 import { authenticate as honoAuthenticate, requireClaim as honoClaim, requireScopes as honoScopes, type AuthEnv } from 'access-token-guard/hono';
 import { APP_GUARD } from '@nestjs/core';
 import { AccessTokenGuard, AccessTokenGuardModule, AccessTokenException, type AccessTokenGuardOptions } from 'access-token-guard/nestjs';
+import { createForwardAuthServer, GatewayConfigError, readGatewayConfig, type ForwardAuthServer, type GatewayConfig } from 'access-token-guard/gateway';
 
 const options: VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: process.env.AUDIENCE ?? 'https://api.example.com' };
 
@@ -114,6 +115,19 @@ export const nestModule = AccessTokenGuardModule.forRoot(nestOptions);
 export const nestAsyncModule = AccessTokenGuardModule.forRootAsync({ useFactory: async () => ({ verifier: createVerifier(options) }) });
 export const nestGuard = { provide: APP_GUARD, useClass: AccessTokenGuard };
 void AccessTokenException;
+// Gateway mode, embedded: the same configuration as guard.json, checked at start.
+const gatewayConfig: GatewayConfig = {
+  listen: { host: '127.0.0.1', port: 9191 },
+  gateway: 'nginx',
+  verifier: { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com', dpop: { replayStore: { redis: 'redis://127.0.0.1:6379' } } },
+  routes: [{ path: '/health', anonymous: true }, { method: 'GET', path: '/messages/*', scopes: ['read:messages'] }],
+  headers: { issuer: false },
+};
+const forwardAuth: ForwardAuthServer = await createForwardAuthServer(gatewayConfig, { log: (line: string) => console.log(line), verifier: createVerifier(options) });
+await forwardAuth.verifier.ready();
+await forwardAuth.close();
+const fromFile = readGatewayConfig('guard.json');
+void createForwardAuthServer(fromFile.config, { baseDir: fromFile.baseDir }).catch((error: unknown) => (error instanceof GatewayConfigError ? error.path : undefined));
 
 // Several issuers: per-issuer options typed on their own, and the resolver form.
 const entries = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }] satisfies IssuerOptions[];

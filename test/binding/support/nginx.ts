@@ -26,24 +26,10 @@ export function findNginx(): string {
 }
 
 export async function startEdge(upstreamPort: number, server: { certPem: string; keyPem: string }): Promise<Edge> {
-  const nginx = findNginx();
-  const dir = mkdtempSync(join(tmpdir(), 'atg-nginx-'));
-  const port = await closedPort();
-  writeFileSync(join(dir, 'server.pem'), server.certPem);
-  writeFileSync(join(dir, 'server.key'), server.keyPem);
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  return startNginx((dir, port) => {
+    writeFileSync(join(dir, 'server.pem'), server.certPem);
+    writeFileSync(join(dir, 'server.key'), server.keyPem);
+    return `
   server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${dir}/server.pem;
@@ -55,16 +41,41 @@ http {
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
     }
-  }
+  }`;
+  }, 'https');
+}
+
+/**
+ * A real nginx in the foreground on a free loopback port, its files in a temporary directory:
+ * `http` writes what goes in the `http { }` block (given the directory and the port to listen on).
+ */
+export async function startNginx(http: (dir: string, port: number) => string, scheme: 'http' | 'https' = 'http'): Promise<Edge> {
+  const nginx = findNginx();
+  const dir = mkdtempSync(join(tmpdir(), 'atg-nginx-'));
+  const port = await closedPort();
+  writeFileSync(join(dir, 'nginx.conf'), `
+daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+${http(dir, port)}
 }
 `);
   const child = spawn(nginx, ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
-  await waitForPort(port, child, () => output);
+  await waitForPort(port, child, () => output, 'nginx');
   return {
-    origin: `https://127.0.0.1:${port}`,
+    origin: `${scheme}://127.0.0.1:${port}`,
     stop: async () => {
       await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });
@@ -72,10 +83,11 @@ http {
   };
 }
 
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+/** Resolves once `port` accepts connections; fails if `child` exits or 10 s pass. */
+export async function waitForPort(port: number, child: ChildProcess, output: () => string, name: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}): ${output()}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${output()}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.destroy();
@@ -87,5 +99,5 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill('SIGKILL');
-  throw new Error(`nginx did not listen on ${port} within 10 s: ${output()}`);
+  throw new Error(`${name} did not listen on ${port} within 10 s: ${output()}`);
 }
