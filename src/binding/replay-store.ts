@@ -3,7 +3,7 @@
  * The store is pluggable: the in-memory default below serves one process; `RedisReplayStore`
  * (redis-replay-store.ts) serves APIs that run on several instances.
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from '../bounded-map.js';
 import { GuardError } from '../errors.js';
 
 export interface ReplayStore {
@@ -33,18 +33,15 @@ export interface MemoryReplayStoreOptions {
  * costs availability at the margin, never a replay.
  */
 export class MemoryReplayStore implements ReplayStore {
-  readonly #entries: LRUCache<string, number>;
+  readonly #entries: BoundedMap<string, number>;
   /** The latest `expiresAt` of any entry forgotten before it expired. */
   #forgottenUntil = 0;
 
   constructor(options: MemoryReplayStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 50_000;
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`maxEntries` must be a positive integer');
-    this.#entries = new LRUCache<string, number>({
-      max: maxEntries,
-      dispose: (expiresAt, _id, reason) => {
-        if (reason === 'evict' && expiresAt > this.#forgottenUntil) this.#forgottenUntil = expiresAt;
-      },
+    this.#entries = new BoundedMap<string, number>(maxEntries, (expiresAt) => {
+      if (expiresAt > this.#forgottenUntil) this.#forgottenUntil = expiresAt;
     });
   }
 
@@ -53,8 +50,8 @@ export class MemoryReplayStore implements ReplayStore {
     if (expiresAt <= this.#forgottenUntil) return false;
     const seen = this.#entries.get(id);
     if (seen !== undefined && seen > now) return false;
-    // The entry's own deadline decides; lru-cache's ttl only lets it drop expired entries early.
-    this.#entries.set(id, expiresAt, { ttl: Math.max(1, Math.ceil(expiresAt - now)) });
+    // The entry's own deadline decides; the map's only lets it drop expired entries early.
+    this.#entries.set(id, expiresAt, Math.max(1, Math.ceil(expiresAt - now)));
     return true;
   }
 

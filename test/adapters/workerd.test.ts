@@ -4,7 +4,7 @@
  * 1. Build the package (tsup, the real config: every entry, shared chunks) into a temp dir.
  * 2. Walk `web.js` (and `web.cjs`) and every chunk they load: no Node built-in, with or without
  *    the `node:` prefix (tsup strips it), may be imported or required.
- * 3. Bundle `web.js` with its dependencies (jose, lru-cache) into one ES module with esbuild on
+ * 3. Bundle `web.js` with its dependency (jose) into one ES module with esbuild on
  *    the neutral platform, where a Node built-in cannot even resolve.
  * 4. Run that script in workerd through miniflare (no `nodejs_compat`: no `process`, no
  *    `node:` modules) and verify real tokens against a JWKS served on 127.0.0.1 by this test.
