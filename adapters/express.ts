@@ -1,14 +1,14 @@
 /**
- * Express 4 and 5: `authenticate` puts the verified token on `req.auth`; `requireScopes` and
- * `requirePermissions` guard routes. Refusals are answered here (status, `WWW-Authenticate`,
- * `{ error, error_description }`); our own 503 goes to `next(err)` for the app's error handler,
- * carrying `status`, `headers` and `body` for a handler that renders it.
+ * Express 4 and 5: `authenticate` puts the verified token on `req.auth`; `requireScopes`,
+ * `requirePermissions` and `requireClaim` guard routes. Translation only: the core decides
+ * (`verifier.authenticate`), and every refusal, our 503 included, is answered here with the
+ * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
-import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
-import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { NodeRequest, verifyNow } from './node-request.js';
+import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
+import { NodeRequest } from './node-request.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -20,64 +20,39 @@ declare global {
   }
 }
 
-export interface AuthenticateOptions {
-  /** Let requests without any credentials through with `req.auth` unset. Bad tokens still fail. */
-  optional?: boolean;
-  /** Called with every refusal before it is answered: log `error.reason` here, never send it. */
-  onRefusal?: (error: AccessTokenError, req: Request) => void;
+export interface AuthenticateOptions extends HostAuthenticateOptions<Request> {
+  /**
+   * Hand our 503 (keys or replay store unavailable) to Express's error handler with `next(error)`
+   * instead of answering it here. Default `false`: answered with a safe body and `Retry-After`.
+   */
+  forwardUnavailable?: boolean;
 }
-
-/**
- * What `authenticate` leaves for the guards that follow it (its `onRefusal`, and its challenge
- * for an anonymous request), by request. Kept only when it adds something: a verified result
- * carries its verifier's challenge itself, so with no `onRefusal` an authenticated request
- * stores nothing. Each store costs ~2 µs in Express, whether a WeakMap entry or a property added
- * to a request it has re-prototyped (bench/RESULTS.md).
- */
-interface GuardState {
-  challenge: ChallengeOptions;
-  onRefusal: AuthenticateOptions['onRefusal'];
-}
-const guardStates = new WeakMap<Request, GuardState>();
 
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): RequestHandler {
-  const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
-  const state: GuardState = { challenge: verifier.challenge, onRefusal: options.onRefusal };
-  const keepState = options.onRefusal !== undefined;
+  const authenticateRequest = createHostAuthenticator<Request>(verifierFrom(verifierOrOptions), options);
 
-  function accept(auth: AuthResult, req: Request, next: NextFunction): void {
-    req.auth = auth;
-    next();
-  }
-
-  function reject(error: unknown, req: Request, res: Response, next: NextFunction): void {
-    if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
-      guardStates.set(req, state);
+  function answer(outcome: Outcome, req: Request, res: Response, next: NextFunction): void {
+    if (outcome.kind === 'accepted') {
+      req.auth = outcome.auth;
       return next();
     }
-    if (!(error instanceof AccessTokenError)) return next(error);
-    options.onRefusal?.(error, req);
-    refuse(res, error);
+    if (outcome.kind === 'anonymous') return next();
+    if (outcome.kind === 'unavailable' && options.forwardUnavailable) return next(outcome.error);
+    send(res, outcome.response);
   }
 
   return (req: Request, res: Response, next: NextFunction) => {
-    if (keepState) guardStates.set(req, state);
-    let outcome: AuthResult | Promise<AuthResult>;
+    let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = verifyNow(verifier, new ExpressRequest(req));
+      outcome = authenticateRequest(req, new ExpressRequest(req));
     } catch (error) {
-      return reject(error, req, res, next);
+      return next(error);
     }
-    // Usually the result itself: the request goes on in this tick, as after a synchronous check.
-    if (!(outcome instanceof Promise)) return accept(outcome, req, next);
-    outcome
-      .then(
-        (auth) => accept(auth, req, next),
-        (error: unknown) => reject(error, req, res, next),
-      )
-      // A failure while answering (a throwing onRefusal, a header Node refuses) must reach
-      // Express, never become an unhandled rejection that leaves the request hanging.
-      .catch(next);
+    // Usually the outcome itself: the request goes on in this tick, as after a synchronous check.
+    if (!(outcome instanceof Promise)) return answer(outcome, req, res, next);
+    // A failure while answering (a throwing onRefusal, a header Node refuses) must reach
+    // Express, never become an unhandled rejection that leaves the request hanging.
+    outcome.then((settled) => answer(settled, req, res, next)).catch(next);
   };
 }
 
@@ -89,19 +64,22 @@ export function requirePermissions(permissions: string | string[], options?: Gua
   return guardMiddleware(permissionGuard(permissions, options));
 }
 
+/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): RequestHandler {
+  return guardMiddleware(claimGuard(predicate, description));
+}
+
 function guardMiddleware(guard: Guard): RequestHandler {
+  const check = createHostGuard<Request>(guard);
   return (req: Request, res: Response, next: NextFunction) => {
-    const error = guard(req.auth);
-    if (!error) return next();
-    const state = guardStates.get(req);
-    if (state) error.challenge = state.challenge;
-    state?.onRefusal?.(error, req);
-    refuse(res, error);
+    const refusal = check(req, req.auth);
+    if (!refusal) return next();
+    send(res, refusal.response);
   };
 }
 
-function refuse(res: Response, error: AccessTokenError): void {
-  res.status(error.status).set(error.headers).json(error.body);
+function send(res: Response, response: ErrorResponse): void {
+  res.status(response.status).set(response.headers).send(response.body);
 }
 
 /** Express's request as the core reads it (see `NodeRequest`). */
@@ -130,9 +108,6 @@ function hostOf(req: Request): string {
   return host || 'localhost';
 }
 
-function isVerifier(value: Verifier | VerifierOptions): value is Verifier {
-  return typeof (value as Verifier).verifyRequest === 'function';
-}
-
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
+export type { GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

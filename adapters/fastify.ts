@@ -1,9 +1,9 @@
 /**
  * Fastify 5: a plugin that authenticates every request of the instance it is registered on and
- * puts the verified token on `request.auth`; `requireScopes` and `requirePermissions` are
- * `preHandler` hooks for routes. Refusals are answered here (status, `WWW-Authenticate`,
- * `{ error, error_description }`); our own 503 is thrown, so the app's error handler sees it
- * with its `status`, `headers` and `body`.
+ * puts the verified token on `request.auth`; `requireScopes`, `requirePermissions` and
+ * `requireClaim` are `preHandler` hooks for routes. Translation only: the core decides
+ * (`verifier.authenticate`), and every refusal, our 503 included, is answered here with the
+ * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  *
  * Route-level opt-out: `config: { auth: false }` skips authentication on that route;
  * `config: { auth: 'optional' }` lets requests without credentials through (bad tokens still fail);
@@ -11,10 +11,10 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
-import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
-import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { NodeRequest, verifyNow } from './node-request.js';
+import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
+import { NodeRequest } from './node-request.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,80 +30,52 @@ declare module 'fastify' {
   }
 }
 
-export interface FastifyGuardSettings {
-  /** Let requests without any credentials through with `request.auth` unset. Bad tokens still fail. */
-  optional?: boolean;
+export interface FastifyGuardSettings extends HostAuthenticateOptions<FastifyRequest> {
   /**
    * The hook that authenticates. `onRequest` (default) refuses before the body is even read;
    * pick `preValidation` when the token may come in a form body (`tokenLocations: ['body']`).
    */
   hook?: 'onRequest' | 'preValidation' | 'preHandler';
-  /** Called with every refusal before it is answered: log `error.reason` here, never send it. */
-  onRefusal?: (error: AccessTokenError, request: FastifyRequest) => void;
+  /**
+   * Hand our 503 (keys or replay store unavailable) to Fastify's error handler instead of
+   * answering it here. Default `false`: answered with a safe body and `Retry-After`.
+   */
+  forwardUnavailable?: boolean;
 }
 
 /** `app.register(guard, { issuer, audience })`, or `app.register(guard, { verifier })`. */
 export type FastifyGuardOptions = (VerifierOptions | { verifier: Verifier }) & FastifyGuardSettings;
 
-/**
- * What `authenticate` leaves for the guards that follow it (its `onRefusal`, and its challenge
- * for an anonymous request), by request. Kept only when it adds something: a verified result
- * carries its verifier's challenge itself, so with no `onRefusal` an authenticated request
- * stores nothing. A WeakMap, so the request keeps the shape Fastify gave it (only `auth`, declared
- * with decorateRequest).
- */
-interface GuardState {
-  challenge: ChallengeOptions;
-  onRefusal: FastifyGuardSettings['onRefusal'];
-}
-const guardStates = new WeakMap<FastifyRequest, GuardState>();
-
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
-  const { optional = false, hook = 'onRequest', onRefusal, ...rest } = options;
-  const verifier = 'verifier' in rest ? rest.verifier : createVerifier(rest as VerifierOptions);
+  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, ...rest } = options;
+  const verifier = verifierFrom('verifier' in rest ? rest.verifier : (rest as VerifierOptions));
+  // One authenticator per route mode: `config.auth` may make a route stricter or looser than the plugin.
+  const required = createHostAuthenticator<FastifyRequest>(verifier, { optional: false, onRefusal });
+  const anonymousAllowed = createHostAuthenticator<FastifyRequest>(verifier, { optional: true, onRefusal });
   fastify.decorateRequest('auth', undefined);
-  const state: GuardState = { challenge: verifier.challenge, onRefusal };
-  const keepState = onRefusal !== undefined;
 
-  /** A refusal is answered here and the hook chain stops (`done` is not called). */
-  function reject(error: unknown, mode: boolean | 'optional' | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const anonymous = error instanceof AccessTokenError && error.code === 'missing_credentials';
-    if (anonymous && (mode === undefined ? optional : mode === 'optional')) {
-      guardStates.set(request, state);
-      return done();
-    }
-    if (!(error instanceof AccessTokenError)) return done(error as Error);
-    try {
-      onRefusal?.(error, request);
-      refuse(reply, error);
-    } catch (failure) {
-      done(failure as Error);
-    }
+  function answer(outcome: Outcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (outcome.kind === 'accepted') request.auth = outcome.auth;
+    if (outcome.kind === 'accepted' || outcome.kind === 'anonymous') return done();
+    if (outcome.kind === 'unavailable' && forwardUnavailable) return done(outcome.error);
+    // A refusal is answered here and the hook chain stops (`done` is not called).
+    send(reply, outcome.response);
   }
 
-  // Callback style, not async: with the result at hand (the usual case) the request goes on in
+  // Callback style, not async: with the outcome at hand (the usual case) the request goes on in
   // this tick, as after a synchronous check, instead of through two promise hops.
   fastify.addHook(hook, (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const mode = request.routeOptions.config?.auth;
     if (mode === false) return done();
-    if (keepState) guardStates.set(request, state);
-    let outcome: AuthResult | Promise<AuthResult>;
+    const authenticateRequest = (mode === undefined ? optional : mode === 'optional') ? anonymousAllowed : required;
+    let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = verifyNow(verifier, new FastifyRequestLike(request));
+      outcome = authenticateRequest(request, new FastifyRequestLike(request));
     } catch (error) {
-      return reject(error, mode, request, reply, done);
+      return done(error as Error);
     }
-    if (!(outcome instanceof Promise)) {
-      request.auth = outcome;
-      return done();
-    }
-    outcome.then(
-      (auth) => {
-        request.auth = auth;
-        done();
-      },
-      (error: unknown) => reject(error, mode, request, reply, done),
-    );
+    if (!(outcome instanceof Promise)) return answer(outcome, request, reply, done);
+    outcome.then((settled) => answer(settled, request, reply, done)).catch((error: Error) => done(error));
   });
 };
 
@@ -120,19 +92,21 @@ export function requirePermissions(permissions: string | string[], options?: Gua
   return guardHook(permissionGuard(permissions, options));
 }
 
-function guardHook(check: Guard): preHandlerAsyncHookHandler {
+/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): preHandlerAsyncHookHandler {
+  return guardHook(claimGuard(predicate, description));
+}
+
+function guardHook(guard: Guard): preHandlerAsyncHookHandler {
+  const check = createHostGuard<FastifyRequest>(guard);
   return async function (request, reply) {
-    const error = check(request.auth);
-    if (!error) return;
-    const state = guardStates.get(request);
-    if (state) error.challenge = state.challenge;
-    state?.onRefusal?.(error, request);
-    return refuse(reply, error);
+    const refusal = check(request, request.auth);
+    if (refusal) return send(reply, refusal.response);
   };
 }
 
-function refuse(reply: FastifyReply, error: AccessTokenError): FastifyReply {
-  return reply.code(error.status).headers(error.headers).send(error.body);
+function send(reply: FastifyReply, response: ErrorResponse): FastifyReply {
+  return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
 /** Fastify's request as the core reads it (see `NodeRequest`). */

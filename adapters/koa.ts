@@ -1,15 +1,14 @@
 /**
- * Koa 2 and 3: `authenticate` puts the verified token on `ctx.state.auth`; `requireScopes` and
- * `requirePermissions` guard routes. Refusals are answered here (status, `WWW-Authenticate`,
- * `{ error, error_description }`); our own 503 is thrown, and Koa's conventions carry it: its
- * `status` (503) and `headers` (`Retry-After`) are used by Koa's default error handler, and, having
- * no `expose`, its detailed message stays in the log while the client reads "Service Unavailable".
+ * Koa 2 and 3: `authenticate` puts the verified token on `ctx.state.auth`; `requireScopes`,
+ * `requirePermissions` and `requireClaim` guard routes. Translation only: the core decides
+ * (`verifier.authenticate`), and every refusal, our 503 included, is answered here with the
+ * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  */
 import type { Middleware, Next, ParameterizedContext } from 'koa';
-import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
-import { AccessTokenError, type ChallengeOptions } from '../src/errors.js';
-import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { NodeRequest, verifyNow } from './node-request.js';
+import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
+import { NodeRequest } from './node-request.js';
 
 /** The state these middleware read and write; `Koa<AuthState>` or `Router<AuthState>` types it. */
 export interface AuthState {
@@ -24,64 +23,34 @@ declare module 'koa' {
   }
 }
 
-export interface AuthenticateOptions {
-  /** Let requests without any credentials through with `ctx.state.auth` unset. Bad tokens still fail. */
-  optional?: boolean;
-  /** Called with every refusal before it is answered: log `error.reason` here, never send it. */
-  onRefusal?: (error: AccessTokenError, ctx: ParameterizedContext<AuthState>) => void;
-}
-
 type Context = ParameterizedContext<AuthState>;
 
-/**
- * What `authenticate` leaves for the guards that follow it (its `onRefusal`, and its challenge
- * for an anonymous request), by context. Kept only when it adds something: a verified result
- * carries its verifier's challenge itself, so with no `onRefusal` an authenticated request
- * stores nothing.
- */
-interface GuardState {
-  challenge: ChallengeOptions;
-  onRefusal: AuthenticateOptions['onRefusal'];
+export interface AuthenticateOptions extends HostAuthenticateOptions<Context> {
+  /**
+   * Throw our 503 (keys or replay store unavailable) for Koa's error handling instead of
+   * answering it here. Default `false`: answered with a safe body and `Retry-After`.
+   */
+  forwardUnavailable?: boolean;
 }
-const guardStates = new WeakMap<Context, GuardState>();
 
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}): Middleware<AuthState> {
-  const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
-  const state: GuardState = { challenge: verifier.challenge, onRefusal: options.onRefusal };
-  const keepState = options.onRefusal !== undefined;
+  const authenticateRequest = createHostAuthenticator<Context>(verifierFrom(verifierOrOptions), options);
 
-  function reject(error: unknown, ctx: Context, next: Next): Promise<void> | void {
-    if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') {
-      guardStates.set(ctx, state);
+  function answer(outcome: Outcome, ctx: Context, next: Next): Promise<void> | void {
+    if (outcome.kind === 'accepted') {
+      ctx.state.auth = outcome.auth;
       return next();
     }
-    if (!(error instanceof AccessTokenError)) throw error;
-    options.onRefusal?.(error, ctx);
-    refuse(ctx, error);
+    if (outcome.kind === 'anonymous') return next();
+    if (outcome.kind === 'unavailable' && options.forwardUnavailable) throw outcome.error;
+    send(ctx, outcome.response);
   }
 
-  // Not async: with the result at hand (the usual case) `next()` runs in this tick, as after a
-  // synchronous check. Errors from downstream are not ours to translate: `next()` is never
-  // inside the try.
+  // Not async: with the outcome at hand (the usual case) `next()` runs in this tick, as after a
+  // synchronous check. Errors from downstream are not ours to translate.
   return (ctx: Context, next: Next) => {
-    if (keepState) guardStates.set(ctx, state);
-    let outcome: AuthResult | Promise<AuthResult>;
-    try {
-      outcome = verifyNow(verifier, new KoaRequest(ctx));
-    } catch (error) {
-      return reject(error, ctx, next);
-    }
-    if (!(outcome instanceof Promise)) {
-      ctx.state.auth = outcome;
-      return next();
-    }
-    return outcome.then(
-      (auth) => {
-        ctx.state.auth = auth;
-        return next();
-      },
-      (error: unknown) => reject(error, ctx, next),
-    );
+    const outcome = authenticateRequest(ctx, new KoaRequest(ctx));
+    return outcome instanceof Promise ? outcome.then((settled) => answer(settled, ctx, next)) : answer(outcome, ctx, next);
   };
 }
 
@@ -93,21 +62,24 @@ export function requirePermissions(permissions: string | string[], options?: Gua
   return guardMiddleware(permissionGuard(permissions, options));
 }
 
+/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): Middleware<AuthState> {
+  return guardMiddleware(claimGuard(predicate, description));
+}
+
 function guardMiddleware(guard: Guard): Middleware<AuthState> {
+  const check = createHostGuard<Context>(guard);
   return (ctx: Context, next) => {
-    const error = guard(ctx.state.auth);
-    if (!error) return next();
-    const state = guardStates.get(ctx);
-    if (state) error.challenge = state.challenge;
-    state?.onRefusal?.(error, ctx);
-    refuse(ctx, error);
+    const refusal = check(ctx, ctx.state.auth);
+    if (!refusal) return next();
+    send(ctx, refusal.response);
   };
 }
 
-function refuse(ctx: Context, error: AccessTokenError): void {
-  ctx.status = error.status;
-  ctx.set(error.headers);
-  ctx.body = error.body;
+function send(ctx: Context, response: ErrorResponse): void {
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  ctx.body = response.body;
 }
 
 /**
@@ -126,10 +98,6 @@ class KoaRequest extends NodeRequest {
   get url(): string {
     return this.#ctx.href;
   }
-}
-
-function isVerifier(value: Verifier | VerifierOptions): value is Verifier {
-  return typeof (value as Verifier).verifyRequest === 'function';
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';

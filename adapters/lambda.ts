@@ -13,8 +13,8 @@
  * Create the handler at module scope: the verifier and its key cache then live as long as the
  * execution environment, and only a cold start pays for discovery and the JWKS fetch.
  */
-import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
-import { AccessTokenError } from '../src/errors.js';
+import { verifierFrom, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
+import type { AccessTokenError } from '../src/errors.js';
 import { permissionGuard, scopeGuard, type Guard, type Match } from '../src/guards.js';
 import type { RequestLike } from '../src/types.js';
 
@@ -105,22 +105,23 @@ export function createAuthorizer(
   verifierOrOptions: Verifier | VerifierOptions,
   options: AuthorizerOptions = {},
 ): (event: AuthorizerEvent) => Promise<PolicyResponse | SimpleResponse> {
-  const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+  const verifier = verifierFrom(verifierOrOptions);
   const guards: Guard[] = [];
   if (options.scopes !== undefined) guards.push(scopeGuard(options.scopes, { match: options.match }));
   if (options.permissions !== undefined) guards.push(permissionGuard(options.permissions, { match: options.match }));
 
   return async (event) => {
-    let auth: AuthResult;
-    try {
-      auth = await verifier.verifyRequest(toRequestLike(event));
-    } catch (error) {
-      if (!(error instanceof AccessTokenError)) throw error;
-      options.onRefusal?.(error, event);
+    const outcome = await verifier.authenticate(toRequestLike(event));
+    // API Gateway answers 500 for a thrown error other than `Unauthorized`: never a 401 for our outage.
+    if (outcome.kind === 'unavailable') throw outcome.error;
+    if (outcome.kind !== 'accepted') {
+      const error = outcome.kind === 'refused' ? outcome.error : undefined;
+      if (error) options.onRefusal?.(error, event);
       throw new Error('Unauthorized', { cause: error });
     }
+    const auth = outcome.auth;
     let refusal: AccessTokenError | undefined;
-    for (const guard of guards) refusal ??= guard(auth);
+    for (const guard of guards) refusal ??= guard(auth)?.error;
     if (refusal) options.onRefusal?.(refusal, event);
     const allowed = refusal === undefined;
     const context = authorizerContext(auth);
@@ -180,10 +181,6 @@ function restHeaders(event: RequestAuthorizerEvent): RequestLike['headers'] {
 function headerValue(headers: Headers, name: string): string | undefined {
   for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === name) return value;
   return undefined;
-}
-
-function isVerifier(value: Verifier | VerifierOptions): value is Verifier {
-  return typeof (value as Verifier).verifyRequest === 'function';
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';

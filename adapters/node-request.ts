@@ -3,18 +3,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { AuthResult, RequestLike } from '../src/types.js';
-import { VERIFY_NOW, type Verifier, type VerifyNow } from '../src/verifier.js';
-
-/**
- * Verifies with the verifier's synchronous-when-possible entry (see `VERIFY_NOW`), so the
- * framework can go on in the same tick; a `Verifier` without one is awaited as usual. Returns
- * the result or a promise of it, or throws the refusal.
- */
-export function verifyNow(verifier: Verifier, request: RequestLike): AuthResult | Promise<AuthResult> {
-  const now = (verifier.verifyRequest as { [VERIFY_NOW]?: VerifyNow })[VERIFY_NOW];
-  return now ? now(request) : verifier.verifyRequest(request);
-}
+import type { RequestLike } from '../src/types.js';
 
 /**
  * Node keeps only the first of repeated Authorization headers in `req.headers` (and joins

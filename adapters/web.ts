@@ -1,17 +1,19 @@
 /**
  * Any runtime with the Fetch API (Node 20+, Cloudflare Workers, Vercel and Netlify functions,
- * Deno, Bun, Hono): `authenticate(options)` gives a function of a `Request` that resolves with the
+ * Deno, Bun): `authenticate(options)` gives a function of a `Request` that resolves with the
  * verified token, or with a ready `Response` (status, `WWW-Authenticate`, JSON body) when the
  * request is refused, and when keys cannot be had (503, `Retry-After`). Guards work on the result.
+ * Translation only: the core decides (`verifier.authenticate`).
  *
  * No Node built-in may reach this entry point: it wires the WebCrypto backend itself and never
  * imports `src/index.ts` (which wires `node:crypto`). A test greps the build and runs it in workerd.
  */
 import { webCrypto } from '../src/crypto/web.js';
-import { AccessTokenError, GuardError } from '../src/errors.js';
-import { permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import type { AccessTokenError, ErrorResponse, GuardError } from '../src/errors.js';
+import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import type { Outcome } from '../src/outcome.js';
 import type { AuthResult } from '../src/types.js';
-import { createVerifierWith, type Verifier, type VerifierOptions } from '../src/verifier.js';
+import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from '../src/verifier.js';
 
 /** A verifier on WebCrypto: what `createVerifier` from the main entry is, minus `node:crypto`. */
 export function createVerifier(options: VerifierOptions): Verifier {
@@ -23,7 +25,7 @@ export interface AuthenticateOptions {
   optional?: boolean;
   /**
    * Called with every error before its response is made: log `error.reason` here, never send it.
-   * Here it also sees the 503 (`KeysUnavailableError`), which no app error handler would see.
+   * It also sees the 503 (`KeysUnavailableError`).
    */
   onRefusal?: (error: GuardError, request: Request) => void;
 }
@@ -40,16 +42,14 @@ export function authenticate(
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions): (request: Request) => Promise<AuthResult | Response | undefined>;
 export function authenticate(verifierOrOptions: Verifier | VerifierOptions, options: AuthenticateOptions = {}) {
   const verifier = isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+  const modes = { optional: options.optional === true };
   return async (request: Request): Promise<AuthResult | Response | undefined> => {
-    try {
-      // The body is never read: a token in a form body (`tokenLocations: ['body']`) is not supported here.
-      return await verifier.verifyRequest({ method: request.method, url: request.url, headers: request.headers });
-    } catch (error) {
-      if (options.optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return undefined;
-      if (!(error instanceof GuardError)) throw error;
-      options.onRefusal?.(error, request);
-      return errorResponse(error);
-    }
+    // The body is never read: a token in a form body (`tokenLocations: ['body']`) is not supported here.
+    const outcome: Outcome = await verifier.authenticate({ method: request.method, url: request.url, headers: request.headers }, modes);
+    if (outcome.kind === 'accepted') return outcome.auth;
+    if (outcome.kind === 'anonymous') return undefined;
+    options.onRefusal?.(outcome.error, request);
+    return toResponse(outcome.response);
   };
 }
 
@@ -61,28 +61,39 @@ export function requirePermissions(permissions: string | string[], options?: Web
   return guardFunction(permissionGuard(permissions, options), options?.onRefusal);
 }
 
+/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+export function requireClaim(
+  predicate: (claims: AuthResult['claims']) => boolean,
+  description: string,
+  options?: Pick<WebGuardOptions, 'onRefusal'>,
+): (auth: AuthResult | undefined) => Response | undefined {
+  return guardFunction(claimGuard(predicate, description), options?.onRefusal);
+}
+
 function guardFunction(guard: Guard, onRefusal: WebGuardOptions['onRefusal']): (auth: AuthResult | undefined) => Response | undefined {
   return (auth) => {
-    const error = guard(auth);
-    if (!error) return undefined;
-    onRefusal?.(error);
-    return errorResponse(error);
+    const refusal = guard(auth);
+    if (!refusal) return undefined;
+    onRefusal?.(refusal.error);
+    return toResponse(refusal.response);
   };
+}
+
+/** A `Response` for a refusal or our 503. */
+export function toResponse(response: ErrorResponse): Response {
+  return new Response(response.body, { status: response.status, headers: response.headers });
 }
 
 /** The response for any of our errors: its status, its headers, `{ error, error_description }`. */
 export function errorResponse(error: GuardError): Response {
-  return new Response(JSON.stringify(error.body), {
-    status: error.status,
-    headers: { ...error.headers, 'Content-Type': 'application/json' },
-  });
-}
-
-function isVerifier(value: Verifier | VerifierOptions): value is Verifier {
-  return typeof (value as Verifier).verifyRequest === 'function';
+  return toResponse(error.response);
 }
 
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { AuthResult } from '../src/types.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
+export type { ErrorResponse } from '../src/errors.js';
+export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from '../src/guards.js';
+export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';

@@ -7,9 +7,11 @@
  * slower there, bench/RESULTS.md).
  */
 import type { ChallengeOptions } from './errors.js';
-import { CHALLENGE } from './guards.js';
 import type { VerifiedToken } from './result-cache.js';
 import type { AuthResult as AuthResultFields, Binding } from './types.js';
+
+/** Where a result keeps its verifier's challenge settings, for the guards' refusals. */
+export const CHALLENGE = Symbol.for('access-token-guard.challenge');
 
 export class AuthResult implements AuthResultFields {
   token: string;

@@ -1,8 +1,11 @@
 /**
  * Errors are data: every refusal is an `AccessTokenError` (4xx) and every failure of ours is a
  * `KeysUnavailableError` (503). Both extend `GuardError`, which carries what an adapter needs to
- * answer: `status`, `headers` and a JSON `body`. `description` is safe to send to a client;
- * `reason` (also the `message`) is the detailed account for logs and may name URLs or claims.
+ * answer: `status`, `headers` and a JSON `body`, or all three at once as `response`.
+ * `description` (also the `message`) is safe to send to a client, so a framework's default error
+ * handler that prints `message` leaks nothing; `reason` is the detailed account for logs and may
+ * name URLs or claims. Errors are immutable: the verifier that raises one builds it complete, with
+ * its challenge settings (`withContext` makes a completed copy, never a patched original).
  */
 
 /** RFC 6750 §3.1 and RFC 9449 §7.1 codes, plus `missing_credentials` (no error code on the wire). */
@@ -34,7 +37,7 @@ export abstract class GuardError extends Error {
   readonly reason: string;
 
   constructor(description: string, reason: string, options?: { cause?: unknown }) {
-    super(reason, options);
+    super(description, options);
     this.name = new.target.name;
     this.description = description;
     this.reason = reason;
@@ -52,6 +55,22 @@ export abstract class GuardError extends Error {
   get body(): { error: string; error_description: string } {
     return { error: this.code, error_description: this.description };
   }
+
+  /** The whole answer, ready for any host: lower-case header names, the body as JSON text. */
+  get response(): ErrorResponse {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    for (const [name, value] of Object.entries(this.headers)) headers[name.toLowerCase()] = value;
+    return { status: this.status, headers, body: JSON.stringify(this.body) };
+  }
+}
+
+/** What a host sends for a refusal or for our 503. */
+export interface ErrorResponse {
+  status: number;
+  /** Lower-case names: `www-authenticate`, `retry-after`, `dpop-nonce`, `content-type`. */
+  headers: Record<string, string>;
+  /** `{ error, error_description }` as JSON text. */
+  body: string;
 }
 
 export interface AccessTokenErrorInit {
@@ -61,6 +80,8 @@ export interface AccessTokenErrorInit {
   scheme?: AuthScheme;
   /** A fresh DPoP nonce to send in `DPoP-Nonce` (`use_dpop_nonce`, or any DPoP error). */
   dpopNonce?: string;
+  /** The realm and schemes of the verifier that refused; default: `Bearer`, no realm. */
+  challenge?: ChallengeOptions;
   cause?: unknown;
 }
 
@@ -78,10 +99,10 @@ export class AccessTokenError extends GuardError {
   readonly code: ErrorCode;
   readonly status: number;
   readonly scope?: readonly string[];
-  scheme?: AuthScheme;
-  dpopNonce?: string;
-  /** Set by the verifier that raised it, so the challenge names its realm and schemes. */
-  challenge: ChallengeOptions = DEFAULT_CHALLENGE;
+  readonly scheme?: AuthScheme;
+  readonly dpopNonce?: string;
+  /** The verifier's challenge settings, so the challenge names its realm and schemes. */
+  readonly challenge: ChallengeOptions;
 
   constructor(code: ErrorCode, description: string, reason: string = description, init: AccessTokenErrorInit = {}) {
     super(description, reason, init.cause === undefined ? undefined : { cause: init.cause });
@@ -90,6 +111,21 @@ export class AccessTokenError extends GuardError {
     this.scope = init.scope;
     this.scheme = init.scheme;
     this.dpopNonce = init.dpopNonce;
+    this.challenge = init.challenge ?? DEFAULT_CHALLENGE;
+  }
+
+  /**
+   * This refusal as the verifier answers it: with its challenge settings, and in the scheme the
+   * request used unless the step that raised it already named one. A new error; this one is kept.
+   */
+  withContext(challenge: ChallengeOptions, scheme: AuthScheme | undefined): AccessTokenError {
+    return new AccessTokenError(this.code, this.description, this.reason, {
+      scope: this.scope,
+      scheme: this.scheme ?? scheme,
+      dpopNonce: this.dpopNonce,
+      challenge,
+      cause: this.cause,
+    });
   }
 
   /** The `WWW-Authenticate` value: one challenge per accepted scheme (RFC 6750 §3, RFC 9449 §7.1). */

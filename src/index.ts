@@ -1,16 +1,24 @@
 /** Public exports of the Node entry point. */
 import { nodeCrypto } from './crypto/node.js';
-import { createVerifierWith, type Verifier, type VerifierOptions } from './verifier.js';
+import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from './verifier.js';
 
 /** Builds a verifier on Node's own crypto: synchronous signature checks over cached KeyObjects. */
 export function createVerifier(options: VerifierOptions): Verifier {
   return createVerifierWith(nodeCrypto, options);
 }
 
+/** The verifier given, or one built from the options given: what every adapter accepts. */
+export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Verifier {
+  return isVerifier(verifierOrOptions) ? verifierOrOptions : createVerifier(verifierOrOptions);
+}
+
 export type { Verifier, VerifierOptions } from './verifier.js';
+export { isVerifier } from './verifier.js';
 export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
-export type { AuthScheme, ChallengeOptions, ErrorCode } from './errors.js';
-export { checkClaim, checkPermissions, checkScopes, type GuardOptions, type Match } from './guards.js';
+export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
+export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
+export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
+export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from './host.js';
 export type { ResultCacheOptions } from './result-cache.js';
 export type {
   AuthResult,

@@ -12,6 +12,7 @@ import { createDecryptStep, type DecryptionOptions } from './jwe/decrypt.js';
 import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';
+import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
@@ -47,24 +48,26 @@ export interface VerifierOptions extends DecryptionOptions, BindingOptions {
   resultCache?: boolean | ResultCacheOptions;
 }
 
-/**
- * The adapters' entry: `verifyRequest` without the promise when none is needed, so a framework
- * can continue in the same tick, as a hand-written synchronous check would (each promise hop
- * costs several µs inside a busy server, bench/RESULTS.md). It throws a `GuardError`, or returns
- * the result or a promise of it. Kept on the `verifyRequest` function itself, so a wrapper that
- * replaces `verifyRequest` is always called through its own function, never around it.
- */
-export const VERIFY_NOW = Symbol('access-token-guard.verifyNow');
-
-export type VerifyNow = (request: RequestLike) => AuthResult | Promise<AuthResult>;
-
 export interface Verifier {
   /** Verifies a token; resolves with the result or rejects with a `GuardError`. */
   verify(token: string, context?: VerifyContext): Promise<AuthResult>;
   /** Extracts the credentials from a request, then verifies them. */
   verifyRequest(request: RequestLike): Promise<AuthResult>;
+  /**
+   * The host seam: the outcome for a request — accepted, anonymous (with `optional`, and no
+   * credentials), refused (4xx) or unavailable (503), the last two with the response to send.
+   * Synchronous whenever nothing has to be awaited (on Node with the key in memory, every
+   * request), so a host can go on in the same tick; a promise otherwise. Never throws for a
+   * bad request or an outage: those are outcomes.
+   */
+  authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome>;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
+}
+
+/** True for a verifier (anything with the `authenticate` seam), false for options. */
+export function isVerifier(value: unknown): value is Verifier {
+  return typeof value === 'object' && value !== null && typeof (value as Verifier).authenticate === 'function';
 }
 
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -180,8 +183,22 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     return settled(() => verifyRequestNow(request));
   }
 
-  Object.defineProperty(verifyRequest, VERIFY_NOW, { value: verifyRequestNow });
-  return { verify, verifyRequest, challenge };
+  const anonymous: Anonymous = Object.freeze({ kind: 'anonymous', challenge });
+
+  function authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome> {
+    const optional = options?.optional === true;
+    const decide = (error: unknown): Outcome =>
+      optional && error instanceof AccessTokenError && error.code === 'missing_credentials' ? anonymous : failed(error);
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifyRequestNow(request);
+    } catch (error) {
+      return decide(error);
+    }
+    return result instanceof Promise ? result.then(accepted, decide) : accepted(result);
+  }
+
+  return { verify, verifyRequest, authenticate, challenge };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */
@@ -198,15 +215,9 @@ function settled<T>(attempt: () => T | Promise<T>): Promise<T> {
  * tripped by this token; it is still the token that is refused, never a 500.
  */
 function finish(error: unknown, scheme: AuthScheme | undefined, challenge: ChallengeOptions): GuardError {
-  if (error instanceof AccessTokenError) {
-    error.challenge = challenge;
-    error.scheme ??= scheme;
-    return error;
-  }
+  if (error instanceof AccessTokenError) return error.challenge === challenge && (error.scheme ?? scheme) === error.scheme ? error : error.withContext(challenge, scheme);
   if (error instanceof GuardError) return error;
-  const wrapped = invalidToken('The access token is invalid.', `unexpected error while verifying: ${(error as Error)?.message ?? String(error)}`, { cause: error, scheme });
-  wrapped.challenge = challenge;
-  return wrapped;
+  return invalidToken('The access token is invalid.', `unexpected error while verifying: ${(error as Error)?.message ?? String(error)}`, { cause: error, scheme, challenge });
 }
 
 interface Config {

@@ -18,8 +18,7 @@ import { mint, verifierFor } from './helpers/tokens.js';
 const SECRET_REASON = 'kid k-123 from https://internal.example/jwks failed: signature mismatch';
 
 function withChallenge(error: AccessTokenError, challenge: ChallengeOptions): AccessTokenError {
-  error.challenge = challenge;
-  return error;
+  return error.withContext(challenge, undefined);
 }
 
 /** The auth-params of one challenge, unescaped (RFC 7235 §2.1 quoted-string). */
@@ -32,6 +31,15 @@ function challengeParams(challenge: string): Record<string, string> {
 }
 
 describe('AccessTokenError', () => {
+  it('is completed by withContext into a new error, leaving the original as it was built', () => {
+    const original = new AccessTokenError('invalid_token', 'The access token is invalid.', 'reason');
+    const completed = original.withContext({ realm: 'api', schemes: ['Bearer', 'DPoP'] }, 'DPoP');
+    expect(completed).not.toBe(original);
+    expect(original.challenge).toEqual({ schemes: ['Bearer'] });
+    expect(original.scheme).toBeUndefined();
+    expect(completed).toMatchObject({ code: 'invalid_token', reason: 'reason', scheme: 'DPoP', challenge: { realm: 'api' } });
+  });
+
   it.each<[ErrorCode, number]>([
     ['invalid_request', 400],
     ['invalid_token', 401],
@@ -43,10 +51,11 @@ describe('AccessTokenError', () => {
     expect(new AccessTokenError(code, 'described').status).toBe(status);
   });
 
-  it('keeps the reason for logs (and as the message) and out of the body', () => {
+  it('keeps the reason for logs, out of the message (what default error handlers print) and out of the body', () => {
     const error = new AccessTokenError('invalid_token', 'The access token is invalid.', SECRET_REASON);
     expect(error.reason).toBe(SECRET_REASON);
-    expect(error.message).toBe(SECRET_REASON);
+    expect(error.message).toBe('The access token is invalid.');
+    expect(error.response.body).not.toContain('internal.example');
     expect(error.body).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid.' });
     expect(JSON.stringify(error.body)).not.toContain('internal.example');
     expect(error.headers['WWW-Authenticate']).not.toContain('internal.example');

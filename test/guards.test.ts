@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessTokenError } from '../src/errors.js';
-import { checkClaim, checkPermissions, checkScopes, permissionGuard, requiredList, scopeGuard } from '../src/guards.js';
+import { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, requiredList, scopeGuard } from '../src/guards.js';
 import type { AuthResult } from '../src/types.js';
 import { mint, verifierFor } from './helpers/tokens.js';
 
@@ -119,20 +119,38 @@ describe('checkClaim', () => {
 });
 
 describe('prepared guards', () => {
-  it('answer an anonymous request with 401 and a challenge without error code', () => {
-    for (const guard of [scopeGuard('read:messages'), permissionGuard('read:messages')]) {
-      const error = guard(undefined);
-      expect(error).toMatchObject({ code: 'missing_credentials', status: 401 });
-      expect(error?.wwwAuthenticate).toBe('Bearer');
+  it('answer an unauthenticated request with 401 and a challenge without error code', () => {
+    for (const guard of [scopeGuard('read:messages'), permissionGuard('read:messages'), claimGuard(() => true, 'Never reached.')]) {
+      const refusal = guard(undefined);
+      expect(refusal).toMatchObject({ kind: 'refused', error: { code: 'missing_credentials', status: 401 } });
+      expect(refusal?.response.headers['www-authenticate']).toBe('Bearer');
     }
   });
 
-  it('check scopes and permissions of a verified result', async () => {
+  it('answer an anonymous outcome in the name of the verifier that let it through', () => {
+    const verifier = verifierFor({ realm: 'api' });
+    const anonymous = verifier.authenticate({ method: 'GET', url: 'https://api.example.com/', headers: {} }, { optional: true });
+    if (anonymous instanceof Promise || anonymous.kind !== 'anonymous') throw new Error('expected an anonymous outcome');
+    expect(scopeGuard('read:messages')(anonymous)?.response).toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' } });
+  });
+
+  it('check scopes and permissions of a verified result, and answer with the response to send', async () => {
     const auth = await authWith('read:messages', ['delete:messages']);
     expect(scopeGuard('read:messages')(auth)).toBeUndefined();
     expect(permissionGuard(['delete:messages'])(auth)).toBeUndefined();
-    expectInsufficient(scopeGuard('delete:messages')(auth), 'delete:messages');
-    expectInsufficient(permissionGuard('read:messages')(auth), 'read:messages');
+    const refusal = scopeGuard('delete:messages')(auth);
+    expectInsufficient(refusal?.error, 'delete:messages');
+    expect(refusal?.response).toEqual({
+      status: 403,
+      headers: { 'content-type': 'application/json', 'www-authenticate': refusal?.error.wwwAuthenticate },
+      body: JSON.stringify(refusal?.error.body),
+    });
+    expectInsufficient(permissionGuard('read:messages')(auth)?.error, 'read:messages');
+  });
+
+  it('claimGuard refuses with 403 and its description when the predicate fails', async () => {
+    const refusal = claimGuard((claims) => claims.sub === 'someone-else', 'Only the owner may read this.')(await authWith('read:messages'));
+    expect(refusal?.error).toMatchObject({ code: 'insufficient_scope', status: 403, description: 'Only the owner may read this.' });
   });
 
   it('honour match "any"', async () => {

@@ -2,7 +2,8 @@
  * The Express adapter, on Express 5 and Express 4, through real HTTP on 127.0.0.1: `authenticate`
  * puts the verified token on `req.auth` (or lets anonymous requests through in optional mode),
  * `requireScopes` / `requirePermissions` guard routes, refusals are answered with their status,
- * `WWW-Authenticate` and `{ error, error_description }`, and only our own 503 goes to `next(err)`.
+ * `WWW-Authenticate` and `{ error, error_description }`; our own 503 too, unless `forwardUnavailable`
+ * hands it to `next(err)`.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -199,7 +200,7 @@ describe.each(FRAMEWORKS)('%s', (_, createApp, framework) => {
   describe('onRefusal', () => {
     it('sees every refusal, with its reason for the log, before it is answered', async () => {
       const seen: Array<{ code: string; reason: string; path: string }> = [];
-      const onRefusal = (error: AccessTokenError, req: Request) => void seen.push({ code: error.code, reason: error.reason, path: req.path });
+      const onRefusal = (error: GuardError, req: Request) => void seen.push({ code: error.code, reason: error.reason, path: req.path });
       const get = await start((app) =>
         app.get('/messages', authenticate(options, { onRefusal }), requireScopes('write:messages'), showAuth),
       );
@@ -322,7 +323,7 @@ describe.each(FRAMEWORKS)('%s', (_, createApp, framework) => {
     /** A verifier that records what the adapter passes it; the translation is what is tested. */
     function recordingVerifier(seen: RequestLike[]): Verifier {
       const real = createVerifier(options);
-      return { ...real, verifyRequest: (request) => (seen.push(request), real.verifyRequest(request)) };
+      return { ...real, authenticate: (request, modes) => (seen.push(request), real.authenticate(request, modes)) };
     }
 
     it('carries the URL the client addressed, through a proxy only when Express trusts it', async () => {
@@ -354,11 +355,22 @@ describe.each(FRAMEWORKS)('%s', (_, createApp, framework) => {
       await issuer.close();
     });
 
-    it('passes our 503 to the app\'s error handler with its status, headers and body', async () => {
+    it('answers our 503 itself by default: Retry-After and a body that names nothing internal', async () => {
+      const unreachable = `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`;
+      const get = await start((app) => app.get('/me', authenticate({ issuer: issuer.issuer, audience: AUDIENCE, jwksUri: unreachable }), showAuth));
+      const { status, headers, body } = await get('/me', bearer(await issuer.mint(AUDIENCE)));
+      expect(handled).toHaveLength(0);
+      expect(status).toBe(503);
+      expect(Number(headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+      expect(JSON.stringify(body)).not.toContain('127.0.0.1');
+    });
+
+    it('passes our 503 to the app\'s error handler with forwardUnavailable', async () => {
       const unreachable = `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`;
       let reachedRoute = false;
       const get = await start((app) =>
-        app.get('/me', authenticate({ issuer: issuer.issuer, audience: AUDIENCE, jwksUri: unreachable }), (_req: Request, res: Response) => {
+        app.get('/me', authenticate({ issuer: issuer.issuer, audience: AUDIENCE, jwksUri: unreachable }, { forwardUnavailable: true }), (_req: Request, res: Response) => {
           reachedRoute = true;
           res.json({});
         }),
@@ -375,10 +387,10 @@ describe.each(FRAMEWORKS)('%s', (_, createApp, framework) => {
       expect(JSON.stringify(body)).not.toContain('127.0.0.1');
     });
 
-    it('is still a 503 with Retry-After from Express\'s own final handler when the app has none', async () => {
+    it('is still a 503 with Retry-After from Express\'s own final handler when forwarded to an app that has none', async () => {
       const unreachable = `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`;
       const app = createApp();
-      app.get('/me', authenticate({ issuer: issuer.issuer, audience: AUDIENCE, jwksUri: unreachable }), showAuth);
+      app.get('/me', authenticate({ issuer: issuer.issuer, audience: AUDIENCE, jwksUri: unreachable }, { forwardUnavailable: true }), showAuth);
       const port = await serve(app);
       const response = await fetch(`http://127.0.0.1:${port}/me`, bearer(await issuer.mint(AUDIENCE)));
       await response.arrayBuffer();

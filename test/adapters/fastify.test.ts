@@ -1,12 +1,12 @@
 /**
  * The Fastify adapter's translation: plugin registration (options or verifier), `request.auth`
  * across encapsulated contexts, route-level opt-out, guards as preHandler hooks, refusals through
- * the reply, and our 503 through Fastify's error handler. The verification rules themselves are
+ * the reply, our 503 too (or through Fastify's error handler with `forwardUnavailable`). The verification rules themselves are
  * tested once, in the core's tests.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import guard, { KeysUnavailableError, requirePermissions, requireScopes, type AccessTokenError } from '../../adapters/fastify.js';
+import guard, { KeysUnavailableError, requirePermissions, requireScopes, type GuardError } from '../../adapters/fastify.js';
 import { createVerifier } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 
@@ -53,7 +53,7 @@ describe('fastify: authentication', () => {
   });
 
   it('refuses through the reply: status, WWW-Authenticate and JSON body', async () => {
-    const refusals: AccessTokenError[] = [];
+    const refusals: GuardError[] = [];
     const instance = await app(async (app) => {
       await app.register(guard, { ...options, onRefusal: (error) => refusals.push(error) });
       app.get('/me', async () => ({ reached: true }));
@@ -160,7 +160,7 @@ describe('fastify: guards as preHandler hooks', () => {
 describe('fastify: our 503', () => {
   const unreachable = () => ({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' });
 
-  it('is thrown: the default error handler answers 503 with Retry-After', async () => {
+  it('is answered by the plugin: 503 with Retry-After and a body that names nothing internal', async () => {
     const instance = await app(async (app) => {
       await app.register(guard, unreachable());
       app.get('/me', async () => ({ reached: true }));
@@ -168,9 +168,11 @@ describe('fastify: our 503', () => {
     const response = await instance.inject({ url: '/me', headers: bearer(await issuer.mint(AUDIENCE)) });
     expect(response.statusCode).toBe(503);
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    expect(response.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    expect(response.body).not.toContain('127.0.0.1');
   });
 
-  it('reaches the app error handler as a KeysUnavailableError with status, headers and body', async () => {
+  it('reaches the app error handler as a KeysUnavailableError with forwardUnavailable', async () => {
     const seen: unknown[] = [];
     const instance = await app(async (app) => {
       app.setErrorHandler((error, _request, reply) => {
@@ -178,7 +180,7 @@ describe('fastify: our 503', () => {
         if (error instanceof KeysUnavailableError) return reply.code(error.status).headers(error.headers).send(error.body);
         return reply.send(error);
       });
-      await app.register(guard, unreachable());
+      await app.register(guard, { ...unreachable(), forwardUnavailable: true });
       app.get('/me', async () => ({ reached: true }));
     });
     const response = await instance.inject({ url: '/me', headers: bearer(await issuer.mint(AUDIENCE)) });

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, KeysUnavailableError, requirePermissions, requireScopes, type AccessTokenError, type AuthState } from '../../adapters/koa.js';
+import { authenticate, KeysUnavailableError, requirePermissions, requireScopes, type GuardError, type AuthState } from '../../adapters/koa.js';
 import { createVerifier } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 
@@ -57,7 +57,7 @@ describe.each([
   });
 
   it('refuses with status, WWW-Authenticate and JSON body; onRefusal sees the reason', async () => {
-    const refusals: AccessTokenError[] = [];
+    const refusals: GuardError[] = [];
     const app = new KoaClass<AuthState>();
     app.use(authenticate(createVerifier(options), { onRefusal: (error) => refusals.push(error) }));
     app.use((ctx) => {
@@ -107,11 +107,23 @@ describe.each([
     expect((await denied.json()).error).toBe('insufficient_scope');
   });
 
-  it('throws our 503: Koa answers with its status and Retry-After, and the detail stays unexposed', async () => {
+  it('answers our 503 itself: Retry-After and a body that names nothing internal', async () => {
+    const app = new KoaClass<AuthState>();
+    app.use(authenticate({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' }));
+    const base = await listen(app);
+    const response = await fetch(`${base}/me`, { headers: bearer(await issuer.mint(AUDIENCE)) });
+    expect(response.status).toBe(503);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    expect(body).not.toContain('127.0.0.1');
+  });
+
+  it('throws our 503 with forwardUnavailable: Koa answers with its status and Retry-After, and the detail stays unexposed', async () => {
     const app = new KoaClass<AuthState>();
     const errors: unknown[] = [];
     app.on('error', (error) => errors.push(error));
-    app.use(authenticate({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' }));
+    app.use(authenticate({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' }, { forwardUnavailable: true }));
     app.use((ctx) => {
       ctx.body = { reached: true };
     });
@@ -135,7 +147,7 @@ describe.each([
         ctx.body = error.body;
       }
     });
-    app.use(authenticate({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' }));
+    app.use(authenticate({ ...options, jwksUri: 'http://127.0.0.1:1/jwks.json' }, { forwardUnavailable: true }));
     const base = await listen(app);
     const response = await fetch(`${base}/me`, { headers: bearer(await issuer.mint(AUDIENCE)) });
     expect(response.status).toBe(503);

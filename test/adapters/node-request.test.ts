@@ -1,8 +1,8 @@
 /**
  * What the Node adapters share (adapters/node-request.ts): every host on Node's `http` refuses a
  * request that repeats the Authorization or DPoP header, instead of judging its first value,
- * which is all Node keeps in `req.headers`; and every one verifies through `verifyNow`, which
- * answers without a promise when none is needed.
+ * which is all Node keeps in `req.headers`; and every one hands the core the URL the client
+ * addressed.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,9 +16,6 @@ import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
 import { createVerifier, type Verifier } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 import { rawGet } from '../helpers/http.js';
-import { mint, verifierFor } from '../helpers/tokens.js';
-import { verifyNow } from '../../adapters/node-request.js';
-import { AccessTokenError } from '../../src/errors.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;
@@ -87,44 +84,12 @@ describe.each(hosts)('%s', (_name, start) => {
       tokenLocations: ['query'],
     });
     const urls: string[] = [];
-    const recording: Verifier = { ...queryVerifier, verifyRequest: (request) => (urls.push(request.url), queryVerifier.verifyRequest(request)) };
+    const recording: Verifier = { ...queryVerifier, authenticate: (request, modes) => (urls.push(request.url), queryVerifier.authenticate(request, modes)) };
     const port = await start(recording);
     const { status, body } = await rawGet(port, `/me?access_token=${await issuer.mint(AUDIENCE)}`, {});
     expect(status).toBe(200);
     expect(body.sub).toBe('auth0|demo-user');
     expect(urls).toHaveLength(1);
     expect(urls[0]).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/me\\?access_token=`));
-  });
-});
-
-describe('verifyNow, the entry the Node adapters verify with', () => {
-  const request = (authorization: string) => ({ method: 'GET', url: 'http://api.example.com/', headers: { authorization } });
-
-  it('answers with the result itself when nothing had to be awaited, so the request goes on in the same tick', () => {
-    const outcome = verifyNow(verifierFor(), request(`Bearer ${mint()}`));
-    expect(outcome).not.toBeInstanceOf(Promise);
-    expect(outcome).toMatchObject({ subject: 'auth0|user-1', binding: 'bearer' });
-  });
-
-  it('throws the refusal itself, as the same typed error verifyRequest rejects with', async () => {
-    const verifier = verifierFor();
-    const expired = request(`Bearer ${mint({ exp: Math.floor(Date.now() / 1000) - 60 })}`);
-    let thrown: unknown;
-    try {
-      verifyNow(verifier, expired);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(AccessTokenError);
-    const rejected = await verifier.verifyRequest(expired).catch((error: unknown) => error);
-    expect(thrown).toMatchObject({ code: (rejected as AccessTokenError).code, reason: (rejected as AccessTokenError).reason, status: 401 });
-  });
-
-  it('goes through a wrapper that replaces verifyRequest, never around it', async () => {
-    const real = verifierFor();
-    const seen: string[] = [];
-    const wrapped: Verifier = { ...real, verifyRequest: (incoming) => (seen.push(incoming.method), real.verifyRequest(incoming)) };
-    await expect(verifyNow(wrapped, request(`Bearer ${mint()}`))).resolves.toMatchObject({ binding: 'bearer' });
-    expect(seen).toEqual(['GET']);
   });
 });

@@ -2,7 +2,8 @@
  * One table of cases through every adapter: Express 5 and 4, Fastify 5, Koa 3 and 2 (real HTTP
  * on 127.0.0.1) and the Fetch-API adapter (a `Request` in, a `Response` out) must answer with the
  * same status, the same `WWW-Authenticate` and the same body. The Lambda authorizer cannot write
- * a response (API Gateway does), so it is held to the outcome each status maps to instead.
+ * a response (API Gateway does), so it is held to the outcome each status maps to instead. An
+ * adapter written from the public exports alone, for a host we do not ship, passes the same table.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import fastifyGuard, * as fastifyAdapter from '../../adapters/fastify.js';
 import * as koaAdapter from '../../adapters/koa.js';
 import * as lambdaAdapter from '../../adapters/lambda.js';
 import * as webAdapter from '../../adapters/web.js';
+import * as imaginaryAdapter from './support/imaginary-host.js';
 import type { VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 
@@ -115,6 +117,18 @@ beforeAll(async () => {
     };
     hosts['web'] = async (headers) => read(await handle(new Request(`https://api.example.com${PATH}`, { headers })));
   }
+  {
+    const { authenticate, requireScopes, requirePermissions } = imaginaryAdapter;
+    const steps = [authenticate(options), requireScopes(SCOPE), requirePermissions(PERMISSION)];
+    hosts['imaginary host'] = async (headers) => {
+      const message: imaginaryAdapter.HostMessage = { verb: 'GET', path: PATH, fields: new Map(Object.entries(headers)) };
+      for (const step of steps) {
+        const reply = await step(message);
+        if (reply) return read(new Response(reply.payload, { status: reply.code, headers: reply.fields }));
+      }
+      return read(Response.json(handlerBody(message.auth?.subject)));
+    };
+  }
 });
 
 afterAll(async () => {
@@ -148,7 +162,7 @@ describe('parity: every adapter answers every case the same way', () => {
   it.each(cases)('$name', async ({ headers, status, error }) => {
     const request = await headers();
     const answers = Object.fromEntries(await Promise.all(Object.entries(hosts).map(async ([name, host]) => [name, await host(request)] as const)));
-    expect(Object.keys(answers)).toEqual(['express 5', 'express 4', 'fastify 5', 'koa 3', 'koa 2', 'web']);
+    expect(Object.keys(answers)).toEqual(['express 5', 'express 4', 'fastify 5', 'koa 3', 'koa 2', 'web', 'imaginary host']);
 
     const reference = answers['express 5'] as Answer;
     expect(reference.status).toBe(status);

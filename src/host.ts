@@ -1,0 +1,78 @@
+/**
+ * What every middleware-style host adapter (Express, Fastify, Koa, Hono, NestJS…) shares, so an
+ * adapter is translation only: `createHostAuthenticator` wraps `verifier.authenticate` with the
+ * adapter options users set (`optional`, `onRefusal`), and `createHostGuard` runs a prepared
+ * guard for a request that such an authenticator saw. Public: an adapter for a host we do not
+ * ship is written from these two and `verifier.authenticate`.
+ *
+ * Between the two, per host request, the authenticator remembers what a later guard needs and
+ * the result cannot carry: its `onRefusal`, and for an anonymous request its verifier's challenge.
+ * Kept only when it adds something (a result carries its verifier's challenge itself), in a
+ * WeakMap keyed by the host's own request object, so nothing outlives the request.
+ */
+import type { GuardError } from './errors.js';
+import type { Guard } from './guards.js';
+import type { Anonymous, Outcome, Refused } from './outcome.js';
+import type { AuthResult, RequestLike } from './types.js';
+import type { Verifier } from './verifier.js';
+
+export interface HostAuthenticateOptions<HostRequest> {
+  /** Let requests without any credentials through, unauthenticated. Bad tokens still fail. */
+  optional?: boolean;
+  /**
+   * Called with every refusal (4xx) and with our 503 before it is answered, including the
+   * refusals of guards that run after this authenticator on the same request: log `error.reason`
+   * here; the client gets only the safe description.
+   */
+  onRefusal?: (error: GuardError, request: HostRequest) => void;
+}
+
+interface Remembered {
+  anonymous: Anonymous | undefined;
+  onRefusal: ((error: GuardError, request: never) => void) | undefined;
+}
+
+const remembered = new WeakMap<object, Remembered>();
+
+/**
+ * `(hostRequest, request) => outcome`: the request as the core reads it goes in, the outcome comes
+ * out — synchronously when nothing had to be awaited, so the host can go on in the same tick.
+ * It throws (or rejects with) only what `onRefusal` throws, or a bug.
+ */
+export function createHostAuthenticator<HostRequest extends object>(
+  verifier: Verifier,
+  options: HostAuthenticateOptions<HostRequest> = {},
+): (hostRequest: HostRequest, request: RequestLike) => Outcome | Promise<Outcome> {
+  const { onRefusal } = options;
+  const modes = { optional: options.optional === true };
+  const withRefusalHook: Remembered = { anonymous: undefined, onRefusal };
+
+  function settle(outcome: Outcome, hostRequest: HostRequest): Outcome {
+    if (outcome.kind === 'accepted') return outcome;
+    if (outcome.kind === 'anonymous') {
+      remembered.set(hostRequest, { anonymous: outcome, onRefusal });
+      return outcome;
+    }
+    onRefusal?.(outcome.error, hostRequest);
+    return outcome;
+  }
+
+  return (hostRequest, request) => {
+    if (onRefusal !== undefined) remembered.set(hostRequest, withRefusalHook);
+    const outcome = verifier.authenticate(request, modes);
+    return outcome instanceof Promise ? outcome.then((settled) => settle(settled, hostRequest)) : settle(outcome, hostRequest);
+  };
+}
+
+/**
+ * `(hostRequest, auth) => refusal | undefined` for a prepared guard (`scopeGuard`, …): the refusal
+ * is made in the name of the authenticator that saw the request, and reported to its `onRefusal`.
+ */
+export function createHostGuard<HostRequest extends object>(guard: Guard): (hostRequest: HostRequest, auth: AuthResult | undefined) => Refused | undefined {
+  return (hostRequest, auth) => {
+    const memory = remembered.get(hostRequest);
+    const refusal = guard(auth ?? memory?.anonymous);
+    if (refusal) memory?.onRefusal?.(refusal.error, hostRequest as never);
+    return refusal;
+  };
+}
