@@ -3,7 +3,7 @@
  *
  *   npm run bench                      full run (about 10–15 minutes on 2 cores)
  *   npm run bench -- --quick           tiny rounds; checks every decision (CI), under 2 minutes
- *   npm run bench -- --only=core,http  some sections only (core, cache, http, jwks, memory, coldstart)
+ *   npm run bench -- --only=core,http  some sections only (core, cache, http, jwks, memory, coldstart, footprint)
  *   npm run bench -- --out=file.md     also write the report to a file
  *
  * Exits with 1 if any verifier made a wrong decision or a section failed. Times never fail a run.

@@ -5,6 +5,7 @@
  */
 import { cacheTables, cacheTargets, runCache, type CacheOptions } from './cache.js';
 import { coldStartTables, runColdStart, type ColdStartOptions } from './coldstart.js';
+import { footprintTables, runFootprint, type FootprintOptions } from './footprint.js';
 import { coreTables, coreTargets, runCore, runThreadpool, threadpoolTable, type CoreOptions } from './core.js';
 import { httpTables, httpTargets, runHttp, type HttpOptions } from './http.js';
 import { jwksTables, jwksTargets, runJwks, type JwksOptions } from './jwks-load.js';
@@ -20,6 +21,7 @@ export interface Settings {
   jwks: JwksOptions;
   memory: MemoryOptions;
   coldStart: ColdStartOptions;
+  footprint: FootprintOptions;
 }
 
 export const FULL: Settings = {
@@ -30,6 +32,7 @@ export const FULL: Settings = {
   jwks: { delayMs: 20, concurrent: 500, floodTokens: 2000, floodSeconds: 5, shortCooldown: 1 },
   memory: { tokens: 100_000, floodTokens: 20_000, warmup: 2000, connections: 50 },
   coldStart: { runs: 7 },
+  footprint: { importRuns: 15 },
 };
 
 /** Tiny rounds of every table: proves the harness and every decision, in well under two minutes. */
@@ -41,9 +44,10 @@ export const QUICK: Settings = {
   jwks: { delayMs: 20, concurrent: 50, floodTokens: 100, floodSeconds: 1, shortCooldown: 0.3 },
   memory: { tokens: 1000, floodTokens: 200, warmup: 100, connections: 10 },
   coldStart: { runs: 1 },
+  footprint: { importRuns: 1 },
 };
 
-export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart'] as const;
+export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'footprint'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface SectionReport {
@@ -84,6 +88,10 @@ const RUNNERS: Record<SectionName, Runner> = {
   async coldstart(settings) {
     const result = await runColdStart(settings.coldStart);
     return { tables: coldStartTables(result, settings.coldStart), targets: [], wrong: result.wrong };
+  },
+  async footprint(settings) {
+    const result = await runFootprint(settings.footprint);
+    return { tables: footprintTables(result, settings.footprint), targets: [], wrong: result.wrong };
   },
 };
 
