@@ -1,10 +1,11 @@
 /** Public exports of the Node entry point. */
 import { nodeCrypto } from './crypto/node.js';
+import { EVERY_STEP } from './features.js';
 import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from './verifier.js';
 
 /** Builds a verifier on Node's own crypto: synchronous signature checks over cached KeyObjects. */
 export function createVerifier(options: VerifierOptions): Verifier {
-  return createVerifierWith(nodeCrypto, options);
+  return createVerifierWith(nodeCrypto, options, EVERY_STEP);
 }
 
 /** The verifier given, or one built from the options given: what every adapter accepts. */

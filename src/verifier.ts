@@ -4,11 +4,13 @@
  * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
  * adapter), never here.
  */
-import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingOptions, type BindingRequest } from './binding/index.js';
+import type { BindingOptions, BindingRequest } from './binding/index.js';
+import { DEFAULT_DPOP_ALGORITHMS } from './binding/dpop-algorithms.js';
 import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
-import { createDecryptStep, type DecryptionOptions } from './jwe/decrypt.js';
+import type { DecryptionOptions } from './jwe/decrypt.js';
+import { bearerTokensOnly, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
 import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';
@@ -16,7 +18,7 @@ import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcom
 import { createDiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks } from './keys/remote-jwks.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
-import { ResultCache, type ResultCacheOptions, type VerifiedToken } from './result-cache.js';
+import type { ResultCacheOptions, VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
 import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
 
@@ -72,12 +74,16 @@ export function isVerifier(value: unknown): value is Verifier {
 
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
 
-export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
+/**
+ * A verifier on `backend` with the optional steps the entry point hands it (optional-steps.ts):
+ * without one, the option that needs it is a TypeError and what it would check is refused.
+ */
+export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions, steps: OptionalSteps = {}): Verifier {
   const config = validateOptions(options);
   const signature = new SignatureVerifier(backend, config.algorithms, buildKeySources(options, config.algorithms));
-  const decrypt = createDecryptStep(options);
-  const bindSender = createSenderConstraintStep(options, backend);
-  const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
+  const decrypt = (steps.decrypt ?? plainTokensOnly)(options);
+  const bindSender = steps.senderConstraint ? steps.senderConstraint(options, backend) : bearerTokensOnly(options);
+  const cache = config.resultCache ? (steps.resultCache ?? noResultCache)(config.resultCache) : undefined;
   const { claimRules, credentialRules, challenge, dialect } = config;
 
   /**

@@ -7,6 +7,7 @@ import { base64url, calculateJwkThumbprint } from 'jose';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from '../crypto/types.js';
 import { AccessTokenError, GuardError, invalidToken } from '../errors.js';
 import type { JWK } from '../types.js';
+import { DEFAULT_DPOP_ALGORITHMS } from './dpop-algorithms.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
@@ -24,7 +25,7 @@ export interface DpopOptions {
   replayStore?: ReplayStore;
 }
 
-export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = Object.freeze(['ES256', 'PS256', 'RS256', 'EdDSA', 'Ed25519']);
+export { DEFAULT_DPOP_ALGORITHMS };
 
 export interface DpopConfig {
   required: boolean;
