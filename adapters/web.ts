@@ -98,6 +98,7 @@ export function errorResponse(error: GuardError): Response {
 export { boundTokens, cachedResults, encryptedTokens } from '../src/features.js';
 export type { OptionalSteps } from '../src/optional-steps.js';
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
+export type { KeyCacheSnapshot } from '../src/keys/seed.js';
 export type { AuthResult } from '../src/types.js';
 export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';

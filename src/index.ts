@@ -14,6 +14,7 @@ export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Ver
 }
 
 export type { Verifier, VerifierOptions } from './verifier.js';
+export type { KeyCacheSnapshot } from './keys/seed.js';
 export { isVerifier } from './verifier.js';
 export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';

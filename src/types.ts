@@ -1,5 +1,6 @@
 /** Types shared by the pipeline's steps and the public contract (see DESIGN.md). */
 import type { JWK as JoseJWK } from 'jose';
+import type { KeyCacheSnapshot } from './keys/seed.js';
 
 export type JWK = JoseJWK;
 
@@ -97,6 +98,11 @@ export interface JwksOptions {
   maxStale?: number;
   /** A fetch implementation (tests, proxies). Default the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * A key cache saved earlier by `verifier.exportKeys()`: the verifier starts with it, as if it
+   * had fetched those documents when they were fetched, and refreshes them as usual afterwards.
+   */
+  seed?: KeyCacheSnapshot;
 }
 
 /** Where verification keys come from. The remote source answers from its cache synchronously. */

@@ -15,8 +15,9 @@ import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
-import { createDiscoveredJwks } from './keys/discovery.js';
-import { createRemoteJwks } from './keys/remote-jwks.js';
+import { createDiscoveredJwks, type DiscoveredJwks } from './keys/discovery.js';
+import { createRemoteJwks, type RemoteJwks } from './keys/remote-jwks.js';
+import { checkSeed, type KeyCacheSnapshot } from './keys/seed.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
 import type { ResultCacheOptions, VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
@@ -63,6 +64,19 @@ export interface Verifier {
    * bad request or an outage: those are outcomes.
    */
   authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome>;
+  /**
+   * Fetches ahead what the first request would otherwise wait for — the issuer's metadata (when
+   * discovering) and the key set — unless a fresh copy is cached (or seeded). Rejects with our
+   * 503 error, whose `reason` says precisely what failed and what to set. Resolves at once for a
+   * verifier with static keys or a secret.
+   */
+  ready(): Promise<void>;
+  /**
+   * The key cache as JSON-safe data, to persist and give the next instance as `jwks.seed`, so
+   * it answers its first request without fetching. Undefined before the keys were first fetched,
+   * and for a verifier with static keys or a secret.
+   */
+  exportKeys(): KeyCacheSnapshot | undefined;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
 }
@@ -80,7 +94,8 @@ const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64
  */
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions, steps: OptionalSteps = {}): Verifier {
   const config = validateOptions(options);
-  const signature = new SignatureVerifier(backend, config.algorithms, buildKeySources(options, config.algorithms));
+  const keySources = buildKeySources(options, config.algorithms);
+  const signature = new SignatureVerifier(backend, config.algorithms, keySources.forAlg);
   const decrypt = (steps.decrypt ?? plainTokensOnly)(options);
   const bindSender = steps.senderConstraint ? steps.senderConstraint(options, backend) : bearerTokensOnly(options);
   const cache = config.resultCache ? (steps.resultCache ?? noResultCache)(config.resultCache) : undefined;
@@ -204,7 +219,17 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     return result instanceof Promise ? result.then(accepted, decide) : accepted(result);
   }
 
-  return { verify, verifyRequest, authenticate, challenge };
+  async function ready(): Promise<void> {
+    await keySources.remote?.ready();
+  }
+
+  function exportKeys(): KeyCacheSnapshot | undefined {
+    const snapshot = keySources.remote?.snapshot();
+    if (snapshot === undefined) return undefined;
+    return { version: 1, issuer: config.claimRules.issuer, ...snapshot };
+  }
+
+  return { verify, verifyRequest, authenticate, ready, exportKeys, challenge };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */
@@ -301,18 +326,28 @@ function validateOptions(options: VerifierOptions): Config {
 }
 
 /** HS algorithms verify with the secret; every other algorithm with the public-key source. */
-function buildKeySources(options: VerifierOptions, algorithms: readonly string[]): (alg: string) => KeySource {
+interface KeySources {
+  /** The source for a token's `alg`. */
+  forAlg: (alg: string) => KeySource;
+  /** The remote (fetched) key source, if the verifier has one. */
+  remote: RemoteJwks | DiscoveredJwks | undefined;
+}
+
+/** HS algorithms verify with the secret; every other algorithm with the public-key source. */
+function buildKeySources(options: VerifierOptions, algorithms: readonly string[]): KeySources {
   const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
   const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
   if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
     throw new TypeError('`keys`/`jwksUri` are set but `algorithms` allows only HS algorithms, which verify with `secret`');
   }
-  const publicKeys = !needsPublicKeys
+  const fetchesKeys = needsPublicKeys && options.keys === undefined;
+  if (options.jwks?.seed !== undefined && !fetchesKeys) throw new TypeError('`jwks.seed` is set but this verifier fetches no keys (it has `keys` or only HS algorithms)');
+  const seed = options.jwks?.seed === undefined ? undefined : checkSeed(options.jwks.seed, options.issuer, options.jwksUri);
+  const remote = !fetchesKeys
     ? undefined
-    : options.keys !== undefined
-      ? createStaticKeySource(options.keys, algorithms)
-      : options.jwksUri !== undefined
-        ? createRemoteJwks(options.jwksUri, options.jwks)
-        : createDiscoveredJwks(options.issuer, options.jwks);
-  return (alg) => ((alg.startsWith('HS') ? secret : publicKeys) as KeySource);
+    : options.jwksUri !== undefined
+      ? createRemoteJwks(options.jwksUri, options.jwks, seed?.jwks)
+      : createDiscoveredJwks(options.issuer, options.jwks, seed);
+  const publicKeys = !needsPublicKeys ? undefined : remote ?? createStaticKeySource(options.keys as StaticKeys, algorithms);
+  return { forAlg: (alg) => ((alg.startsWith('HS') ? secret : publicKeys) as KeySource), remote };
 }

@@ -83,6 +83,30 @@ export class CachedDocument<T> {
     private readonly options: ResolvedJwksOptions,
   ) {}
 
+  /**
+   * Starts from a value fetched earlier (a persisted snapshot), as if that fetch had just
+   * happened at `fetchedAt`: fresh until its max age, usable through an outage until `maxStale`
+   * after it. No cooldown runs: nothing was fetched by this process yet.
+   */
+  seed(value: T, fetchedAt: number, maxAge: number): void {
+    this.value = value;
+    this.fetchedAt = fetchedAt;
+    this.maxAge = maxAge;
+    this.expiresAt = fetchedAt + maxAge * 1000;
+    this.usableUntil = fetchedAt + Math.max(maxAge * 1000, this.options.maxStaleMs);
+  }
+
+  /**
+   * Fetches now unless the value is fresh, and resolves once it is usable; rejects with our 503
+   * (saying why) when it is not. Shares a fetch already running.
+   */
+  async ensure(label: string, where: string): Promise<void> {
+    if (Date.now() < this.expiresAt) return;
+    await this.refresh();
+    const now = Date.now();
+    if (this.failure !== undefined || this.usable(now) === undefined) throw this.unavailable(now, label, where);
+  }
+
   /** True when a fetch is running (callers join it) or the cooldown since the last one is over. */
   mayFetch(now: number): boolean {
     return this.inflight !== undefined || now >= this.nextFetchAt;

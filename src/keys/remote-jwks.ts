@@ -11,6 +11,7 @@ import { invalidToken } from '../errors.js';
 import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { CachedDocument, resolveJwksOptions, type ResolvedJwksOptions } from './cached-document.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
+import type { CheckedSeed, KeyCacheSnapshot } from './seed.js';
 import { selectKey } from './select.js';
 
 export interface RemoteJwks extends KeySource {
@@ -25,6 +26,10 @@ export interface RemoteJwks extends KeySource {
   readonly maxAge: number | undefined;
   /** Why the most recent fetch failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  /** Fetches the set now unless it is fresh; rejects with our 503 when it cannot be had. */
+  ready(): Promise<void>;
+  /** The cached set and its times, for a `KeyCacheSnapshot`; undefined before the first fetch. */
+  snapshot(): Pick<KeyCacheSnapshot, 'jwks'> | undefined;
 }
 
 /** A fetched set keeps at most this many keys (the first ones with a string `kty`); real sets hold a handful. */
@@ -85,6 +90,7 @@ class RemoteJwksSource implements RemoteJwks {
   constructor(
     readonly uri: string,
     options: ResolvedJwksOptions,
+    seed: CheckedSeed['jwks'] | undefined,
   ) {
     this.cache = new CachedDocument(async () => {
       const { json, maxAge } = await fetchJson(uri, {
@@ -96,6 +102,17 @@ class RemoteJwksSource implements RemoteJwks {
       if (keys === undefined) throw new Error(`${uri}: bad JWKS (no "keys" array)`);
       return { value: new KeySet(keys), maxAge };
     }, options);
+    if (seed !== undefined) this.cache.seed(new KeySet(seed.keys), seed.fetchedAt, seed.maxAge);
+  }
+
+  ready(): Promise<void> {
+    return this.cache.ensure('JWKS', this.uri);
+  }
+
+  snapshot(): Pick<KeyCacheSnapshot, 'jwks'> | undefined {
+    const { value, fetchedAt, maxAge } = this.cache;
+    if (value === undefined || fetchedAt === undefined || maxAge === undefined) return undefined;
+    return { jwks: { uri: this.uri, keys: [...value.keys], fetchedAt, maxAge } };
   }
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
@@ -152,10 +169,10 @@ const NO_KEYS: readonly JWK[] = Object.freeze([]);
  * A key source for one JWKS URL. Throws a TypeError at once for a URL that could never be fetched
  * (not absolute, or http on a non-loopback host): that is a configuration mistake, not an outage.
  */
-export function createRemoteJwks(jwksUri: string, options?: JwksOptions): RemoteJwks {
+export function createRemoteJwks(jwksUri: string, options?: JwksOptions, seed?: CheckedSeed['jwks']): RemoteJwks {
   const refusal = checkUrl(jwksUri);
   if (refusal) throw new TypeError(`jwksUri ${refusal.message}`);
-  return new RemoteJwksSource(jwksUri, resolveJwksOptions(options));
+  return new RemoteJwksSource(jwksUri, resolveJwksOptions(options), seed);
 }
 
 /** A token-supplied kid for a log line: quoted, control characters escaped, length bounded. */
