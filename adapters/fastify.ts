@@ -11,8 +11,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -47,7 +47,10 @@ export interface FastifyGuardSettings extends HostAuthenticateOptions<FastifyReq
 export type FastifyGuardOptions = (VerifierOptions | { verifier: Verifier }) & FastifyGuardSettings;
 
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
-  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, ...rest } = options;
+  // Fastify hands a plugin its own register options too (`prefix`, `logLevel`, `logSerializers`):
+  // they are Fastify's, not the verifier's, which refuses names it does not know.
+  const { optional = false, hook = 'onRequest', onRefusal, forwardUnavailable = false, prefix, logLevel, logSerializers, ...rest } =
+    options as FastifyGuardOptions & { prefix?: unknown; logLevel?: unknown; logSerializers?: unknown };
   const verifier = verifierFrom('verifier' in rest ? rest.verifier : (rest as VerifierOptions));
   // One authenticator per route mode: `config.auth` may make a route stricter or looser than the plugin.
   const required = createHostAuthenticator<FastifyRequest>(verifier, { optional: false, onRefusal });
@@ -84,18 +87,7 @@ const guard = fastifyPlugin(plugin, { fastify: '5.x', name: 'access-token-guard'
 export default guard;
 export { guard as accessTokenGuard };
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
-  return guardHook(scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): preHandlerAsyncHookHandler {
-  return guardHook(permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): preHandlerAsyncHookHandler {
-  return guardHook(claimGuard(predicate, description));
-}
+export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardHook);
 
 function guardHook(guard: Guard): preHandlerAsyncHookHandler {
   const check = createHostGuard<FastifyRequest>(guard);

@@ -5,8 +5,8 @@
  * response it carries (status, `WWW-Authenticate` or `Retry-After`, `{ error, error_description }`).
  */
 import type { Middleware, Next, ParameterizedContext } from 'koa';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
-import { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+import type { Guard } from '../src/guards.js';
+import { createGuardFactories, createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
 import { verifierFrom, type AuthResult, type ErrorResponse, type Outcome, type Verifier, type VerifierOptions } from '../src/index.js';
 import { NodeRequest } from './node-request.js';
 
@@ -54,18 +54,7 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   };
 }
 
-export function requireScopes(scopes: string | string[], options?: GuardOptions): Middleware<AuthState> {
-  return guardMiddleware(scopeGuard(scopes, options));
-}
-
-export function requirePermissions(permissions: string | string[], options?: GuardOptions): Middleware<AuthState> {
-  return guardMiddleware(permissionGuard(permissions, options));
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string): Middleware<AuthState> {
-  return guardMiddleware(claimGuard(predicate, description));
-}
+export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardMiddleware);
 
 function guardMiddleware(guard: Guard): Middleware<AuthState> {
   const check = createHostGuard<Context>(guard);

@@ -10,7 +10,8 @@
  */
 import { webCrypto } from '../src/crypto/web.js';
 import type { AccessTokenError, ErrorResponse, GuardError } from '../src/errors.js';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from '../src/guards.js';
+import type { Guard, GuardOptions } from '../src/guards.js';
+import { createGuardFactories } from '../src/host.js';
 import type { OptionalSteps } from '../src/optional-steps.js';
 import type { Outcome } from '../src/outcome.js';
 import type { AuthResult } from '../src/types.js';
@@ -36,10 +37,12 @@ export interface AuthenticateOptions {
   onRefusal?: (error: GuardError, request: Request) => void;
 }
 
-export interface WebGuardOptions extends GuardOptions {
+export interface WebGuardExtra {
   /** Called with the refusal before its response is made: log `error.reason` here. */
   onRefusal?: (error: AccessTokenError) => void;
 }
+
+export type WebGuardOptions = GuardOptions & WebGuardExtra;
 
 export function authenticate(
   verifierOrOptions: Verifier | VerifierOptions,
@@ -59,31 +62,19 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   };
 }
 
-export function requireScopes(scopes: string | string[], options?: WebGuardOptions): (auth: AuthResult | undefined) => Response | undefined {
-  return guardFunction(scopeGuard(scopes, options), options?.onRefusal);
-}
+/** A guard as a function of the result: the refusal's `Response`, or `undefined` to go on. */
+export type WebGuard = (auth: AuthResult | undefined) => Response | undefined;
 
-export function requirePermissions(permissions: string | string[], options?: WebGuardOptions): (auth: AuthResult | undefined) => Response | undefined {
-  return guardFunction(permissionGuard(permissions, options), options?.onRefusal);
-}
-
-/** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
-export function requireClaim(
-  predicate: (claims: AuthResult['claims']) => boolean,
-  description: string,
-  options?: Pick<WebGuardOptions, 'onRefusal'>,
-): (auth: AuthResult | undefined) => Response | undefined {
-  return guardFunction(claimGuard(predicate, description), options?.onRefusal);
-}
-
-function guardFunction(guard: Guard, onRefusal: WebGuardOptions['onRefusal']): (auth: AuthResult | undefined) => Response | undefined {
+function guardFunction(guard: Guard, options: WebGuardExtra | undefined): WebGuard {
   return (auth) => {
     const refusal = guard(auth);
     if (!refusal) return undefined;
-    onRefusal?.(refusal.error);
+    options?.onRefusal?.(refusal.error);
     return toResponse(refusal.response);
   };
 }
+
+export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories<WebGuard, WebGuardExtra>(guardFunction);
 
 /** A `Response` for a refusal or our 503. */
 export function toResponse(response: ErrorResponse): Response {
@@ -103,6 +94,6 @@ export type { AuthResult } from '../src/types.js';
 export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from '../src/guards.js';
-export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from '../src/host.js';
+export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';

@@ -11,7 +11,7 @@
  * WeakMap keyed by the host's own request object, so nothing outlives the request.
  */
 import type { GuardError } from './errors.js';
-import type { Guard } from './guards.js';
+import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from './guards.js';
 import type { Anonymous, Outcome, Refused } from './outcome.js';
 import type { AuthResult, RequestLike } from './types.js';
 import type { Verifier } from './verifier.js';
@@ -74,5 +74,29 @@ export function createHostGuard<HostRequest extends object>(guard: Guard): (host
     const refusal = guard(auth ?? memory?.anonymous);
     if (refusal) memory?.onRefusal?.(refusal.error, hostRequest as never);
     return refusal;
+  };
+}
+
+/** The guard middleware every adapter exports, in that host's shape `M`. */
+export interface GuardFactories<M, Extra extends object = object> {
+  /** 403 `insufficient_scope` unless the token has the scopes (all of them, or one with `match: 'any'`). */
+  requireScopes(scopes: string | readonly string[], options?: GuardOptions & Extra): M;
+  /** 403 `insufficient_scope` unless the token has the permissions (Auth0 RBAC `permissions`). */
+  requirePermissions(permissions: string | readonly string[], options?: GuardOptions & Extra): M;
+  /** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
+  requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string, options?: Extra): M;
+}
+
+/**
+ * Builds an adapter's guard exports from one function that turns a prepared guard into the host's
+ * middleware, so every host offers the same guards with the same signatures, and a guard added to
+ * the core reaches every host at once. `Extra` is what the host's guards take beyond the core's
+ * options (the Fetch-API guards' own `onRefusal`, say).
+ */
+export function createGuardFactories<M, Extra extends object = object>(toMiddleware: (guard: Guard, options: Extra | undefined) => M): GuardFactories<M, Extra> {
+  return {
+    requireScopes: (scopes, options) => toMiddleware(scopeGuard(scopes, options), options),
+    requirePermissions: (permissions, options) => toMiddleware(permissionGuard(permissions, options), options),
+    requireClaim: (predicate, description, options) => toMiddleware(claimGuard(predicate, description), options),
   };
 }

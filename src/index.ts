@@ -20,8 +20,7 @@ export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
 export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
-export { createHostAuthenticator, createHostGuard, type HostAuthenticateOptions } from './host.js';
-export type { ResultCacheOptions } from './result-cache.js';
+export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from './host.js';
 export type {
   AuthResult,
   Binding,
@@ -38,8 +37,7 @@ export type {
 } from './types.js';
 export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
-export type { MtlsOptions } from './binding/mtls.js';
-export type { DpopOptions } from './binding/dpop.js';
+export type { DpopOptions, MtlsOptions, ResultCacheOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
 export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';

@@ -12,14 +12,10 @@
  */
 import { BoundedMap } from './bounded-map.js';
 import type { DialectResult } from './dialects.js';
+import type { ResultCacheOptions } from './options.js';
 import type { JWTClaims, JWTHeader } from './types.js';
 
-export interface ResultCacheOptions {
-  /** Most entries kept. Default 1000. */
-  maxEntries?: number;
-  /** Longest an entry is trusted, seconds. Default 600 (the JWKS cache's default age). */
-  maxAge?: number;
-}
+export type { ResultCacheOptions } from './options.js';
 
 export interface VerifiedToken extends DialectResult {
   /** The compact JWS (the inner token for an encrypted one). */

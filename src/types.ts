@@ -1,6 +1,5 @@
-/** Types shared by the pipeline's steps and the public contract (see DESIGN.md). */
+/** Types shared by the pipeline's steps and the public contract (see docs/architecture.md). */
 import type { JWK as JoseJWK } from 'jose';
-import type { KeyCacheSnapshot } from './keys/seed.js';
 
 export type JWK = JoseJWK;
 
@@ -82,28 +81,7 @@ export interface VerifyContext {
   headers?: RequestLike['headers'];
 }
 
-export interface JwksOptions {
-  /**
-   * How long a fetched set is used before refresh, seconds, when the response has no
-   * `Cache-Control: max-age` (which is honoured, clamped to [60, 86400]). Default 600.
-   */
-  cacheMaxAge?: number;
-  /** Minimum time between two fetches, seconds, from the end of the previous one. Default 30. */
-  cooldown?: number;
-  /** Whole-response timeout in milliseconds. Default 5000. */
-  timeout?: number;
-  /** Largest accepted response body in bytes. Default 1 MiB. */
-  maxResponseBytes?: number;
-  /** How long after its fetch a set keeps serving while refreshes fail, seconds. Default 86400. */
-  maxStale?: number;
-  /** A fetch implementation (tests, proxies). Default the global `fetch`. */
-  fetch?: typeof fetch;
-  /**
-   * A key cache saved earlier by `verifier.exportKeys()`: the verifier starts with it, as if it
-   * had fetched those documents when they were fetched, and refreshes them as usual afterwards.
-   */
-  seed?: KeyCacheSnapshot;
-}
+export type { JwksOptions } from './options.js';
 
 /** Where verification keys come from. The remote source answers from its cache synchronously. */
 export interface KeySource {

@@ -1,16 +1,16 @@
 /**
- * `createVerifier`: validates the options once, then wires the pipeline of DESIGN.md:
+ * `createVerifier`: validates the options once, then wires the pipeline of docs/architecture.md:
  * credentials ─► decrypt ─► signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
  * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
  * adapter), never here.
  */
-import type { BindingOptions, BindingRequest } from './binding/index.js';
+import type { BindingRequest } from './binding/index.js';
 import { DEFAULT_DPOP_ALGORITHMS } from './binding/dpop-algorithms.js';
 import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
-import type { DecryptionOptions } from './jwe/decrypt.js';
 import { bearerTokensOnly, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
+import { refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { applyDialect } from './dialects.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';
@@ -19,37 +19,11 @@ import { createDiscoveredJwks, type DiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks, type RemoteJwks } from './keys/remote-jwks.js';
 import { checkSeed, type KeyCacheSnapshot } from './keys/seed.js';
 import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
-import type { ResultCacheOptions, VerifiedToken } from './result-cache.js';
+import type { VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
 import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
 
-export interface VerifierOptions extends DecryptionOptions, BindingOptions {
-  /** The issuer, compared to `iss` exactly (Auth0: `https://YOUR_DOMAIN/`, with the slash). */
-  issuer: string;
-  /** The API identifier(s), compared to `aud` exactly: a trailing slash matters. */
-  audience: string | string[];
-  /** Default: discovered from the issuer's metadata (OpenID Connect, then RFC 8414). */
-  jwksUri?: string;
-  /** Public keys given directly (JWKS, JWK, PEM, KeyObject): no network at all. */
-  keys?: StaticKeys;
-  /** Secret for HS256/384/512 APIs. */
-  secret?: string | Uint8Array;
-  /** Allow-list of JWS algorithms. Default `['RS256']`; `none` is never accepted. */
-  algorithms?: string[];
-  dialect?: Dialect;
-  /** Seconds of clock skew tolerated. Default 0. */
-  clockTolerance?: number;
-  /** Refuse tokens whose `iat` is older than this many seconds. */
-  maxTokenAge?: number;
-  realm?: string;
-  /** Where a token may come from. Default `['header']`. */
-  tokenLocations?: TokenLocation[];
-  /** Longest token accepted, in characters, before any work. Default 16384. */
-  maxTokenLength?: number;
-  jwks?: JwksOptions;
-  /** A bounded cache of verified results, keyed by the whole token. Off by default. */
-  resultCache?: boolean | ResultCacheOptions;
-}
+export type { VerifierOptions } from './options.js';
 
 export interface Verifier {
   /** Verifies a token; resolves with the result or rejects with a `GuardError`. */
@@ -263,6 +237,7 @@ interface Config {
 /** Misconfiguration is a `TypeError` at startup, never a surprise on the first request. */
 function validateOptions(options: VerifierOptions): Config {
   if (options === null || typeof options !== 'object') throw new TypeError('createVerifier needs an options object');
+  refuseUnknownOptions(options);
   const { issuer, audience } = options;
   if (typeof issuer !== 'string' || issuer === '') throw new TypeError('`issuer` must be a non-empty string');
   const audiences = typeof audience === 'string' ? [audience] : audience;

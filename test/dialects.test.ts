@@ -1,5 +1,5 @@
 /**
- * Token dialects as DESIGN.md defines them: `auth0` (Auth0's profile: `azp` required and the
+ * Token dialects as README defines them: `auth0` (Auth0's profile: `azp` required and the
  * client id), `rfc9068` (`typ` at+jwt and seven required claims; client id from `client_id`),
  * and `any` (the default: at+jwt tokens meet RFC 9068, others the generic rules). The
  * `AuthResult` says which rules the token met.

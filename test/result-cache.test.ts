@@ -174,13 +174,19 @@ describe('resultCache', () => {
     const token = mint({ scope: 'read:messages', permissions: ['messages:read'] });
     for (let i = 0; i < 3; i++) {
       const result = await verifier.verify(token);
-      try {
-        result.scopes.push('admin');
-        result.permissions.push('admin');
-        result.claims.sub = 'auth0|admin';
-        result.header.kid = 'other';
-      } catch {
-        // A frozen result refusing the change is as good as a copy ignoring it.
+      // Each change on its own: a frozen part refusing one must not skip the others.
+      const changes = [
+        () => result.scopes.push('admin'),
+        () => result.permissions.push('admin'),
+        () => (result.claims.sub = 'auth0|admin'),
+        () => (result.header.kid = 'other'),
+      ];
+      for (const change of changes) {
+        try {
+          change();
+        } catch {
+          // A frozen result refusing the change is as good as a copy ignoring it.
+        }
       }
     }
     const hit = await verifier.verify(token);

@@ -19,6 +19,18 @@ const configure = (options: Partial<VerifierOptions>) => () => createVerifier({ 
 const configureHs = (options: Partial<VerifierOptions>) => configure({ keys: undefined, ...options });
 const bytes = (length: number) => new Uint8Array(length).fill(7);
 
+describe('option names', () => {
+  it.each([
+    ['audiance', { audiance: AUDIENCE }, /unknown option `audiance`; did you mean `audience`\?/],
+    ['algorithm', { algorithm: ['RS256'] }, /did you mean `algorithms`\?/],
+    ['jwks.cooldwon', { jwks: { cooldwon: 5 } }, /unknown option `jwks.cooldwon`; did you mean `jwks.cooldown`\?/],
+    ['dpop.replay', { dpop: { replay: {} } }, /unknown option `dpop.replay`/],
+    ['somethingElse', { somethingElse: true }, /unknown option `somethingElse`; known options: issuer, audience/],
+  ])('refuses the unknown option %s at construction, naming the closest known one', (_, extra, message) => {
+    expect(() => createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [] }, ...extra } as VerifierOptions)).toThrow(message);
+  });
+});
+
 describe('option validation', () => {
   it.each([
     ['no options at all', () => createVerifier(undefined as unknown as VerifierOptions)],

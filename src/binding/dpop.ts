@@ -6,24 +6,14 @@
 import { base64url, calculateJwkThumbprint } from 'jose';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from '../crypto/types.js';
 import { AccessTokenError, GuardError, invalidToken } from '../errors.js';
+import type { DpopOptions } from '../options.js';
 import type { JWK } from '../types.js';
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop-algorithms.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
 
-export interface DpopOptions {
-  /** Accept only DPoP-bound tokens with the DPoP scheme; Bearer is no longer offered. Default false. */
-  required?: boolean;
-  /** Proof algorithms accepted (asymmetric only). Default `DEFAULT_DPOP_ALGORITHMS`. */
-  algorithms?: string[];
-  /** Seconds a proof's `iat` may be from now, either way. Default 60. */
-  iatWindow?: number;
-  /** Server-provided nonces: `{ secret, lifetime? }` or your own `{ current(), isValid() }`. */
-  nonce?: DpopNonceOption;
-  /** Where proof `jti`s are remembered. Default: a bounded in-memory store per verifier. */
-  replayStore?: ReplayStore;
-}
+export type { DpopOptions } from '../options.js';
 
 export { DEFAULT_DPOP_ALGORITHMS };
 

@@ -5,16 +5,14 @@
  */
 import { invalidToken, type AuthScheme } from '../errors.js';
 import type { CryptoBackend } from '../crypto/types.js';
+import type { VerifierOptions } from '../options.js';
 import type { Binding, JWTClaims, RequestLike } from '../types.js';
 import { checkDpopBinding, validateDpopOptions, type DpopConfig, type DpopOptions } from './dpop.js';
 import { checkCertificateBinding, isThumbprint, validateMtlsOptions, type MtlsConfig, type MtlsOptions } from './mtls.js';
 
 export { DEFAULT_DPOP_ALGORITHMS } from './dpop.js';
 
-export interface BindingOptions {
-  mtls?: MtlsOptions;
-  dpop?: DpopOptions;
-}
+export type BindingOptions = Pick<VerifierOptions, 'mtls' | 'dpop'>;
 
 /**
  * The request as the binding step reads it: a `RequestLike` or a `VerifyContext`. Read only for

@@ -8,20 +8,10 @@ import { base64url } from 'jose';
 import { getHeader } from '../credentials.js';
 import type { CryptoBackend } from '../crypto/types.js';
 import { invalidToken } from '../errors.js';
+import type { MtlsOptions } from '../options.js';
 import type { RequestLike } from '../types.js';
 
-export interface MtlsOptions {
-  /** Refuse every token that is not certificate-bound. Default false. */
-  required?: boolean;
-  /**
-   * Read the client certificate from this request header (URL-encoded PEM of the leaf, as nginx's
-   * `$ssl_client_escaped_cert` or AWS ALB's `X-Amzn-Mtls-Clientcert` carry it) instead of the
-   * TLS socket. Set it only when every request reaches the app through that edge and the edge
-   * overwrites the header: anyone who can reach the app directly could otherwise claim any
-   * certificate, and certificates are public.
-   */
-  certificateHeader?: string;
-}
+export type { MtlsOptions } from '../options.js';
 
 export interface MtlsConfig {
   required: boolean;

@@ -14,25 +14,12 @@ import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
 import { prepareDecryptionKeys, type DecryptionKey, type DecryptionKeyInput } from './decryption-keys.js';
 import { invalidToken } from '../errors.js';
 import { isCompactJwe } from './compact.js';
+import type { VerifierOptions } from '../options.js';
 
 export { isCompactJwe };
 export type { DecryptionKeyInput, KeyObjectLike, NamedDecryptionKey } from './decryption-keys.js';
 
-export interface DecryptionOptions {
-  /**
-   * Private keys for encrypted access tokens: PEM (PKCS#8 or PKCS#1), Node KeyObject, private
-   * JWK, or `{ kid, key }`. Several for rotation: a JWE `kid` that names a key picks it alone;
-   * a JWE without `kid` tries every key in order; a `kid` no key has tries the keys configured
-   * without one. At most 5, so a token costs at most 5 RSA private-key operations.
-   */
-  decryptionKeys?: DecryptionKeyInput[];
-  /** JWE `alg` allow-list. Default RSA-OAEP-256, RSA-OAEP-384, RSA-OAEP-512; `RSA-OAEP` (SHA-1) may be added. */
-  keyManagementAlgorithms?: string[];
-  /** JWE `enc` allow-list. Default A128GCM, A192GCM, A256GCM, A128CBC-HS256, A192CBC-HS384, A256CBC-HS512. */
-  contentEncryptionAlgorithms?: string[];
-  /** Refuse tokens that arrive signed but not encrypted (once the issuer encrypts them all). */
-  requireEncryption?: boolean;
-}
+export type DecryptionOptions = Pick<VerifierOptions, 'decryptionKeys' | 'keyManagementAlgorithms' | 'contentEncryptionAlgorithms' | 'requireEncryption'>;
 
 /** Returns the compact JWS to verify: the token itself, or what it decrypts to. */
 export type DecryptStep = (token: string) => string | Promise<string>;

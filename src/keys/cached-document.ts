@@ -6,7 +6,7 @@
 import { KeysUnavailableError } from '../errors.js';
 import type { JwksOptions } from '../types.js';
 
-/** A response's `Cache-Control: max-age` is honoured within these bounds, seconds (DESIGN.md). */
+/** A response's `Cache-Control: max-age` is honoured within these bounds, seconds (docs/architecture.md). */
 export const MIN_MAX_AGE = 60;
 export const MAX_MAX_AGE = 86_400;
 
@@ -60,7 +60,7 @@ export interface Loaded<T> {
 }
 
 /**
- * One remotely fetched value under the refresh rules of DESIGN.md (max age, cooldown, one fetch
+ * One remotely fetched value under the key-source refresh rules (max age, cooldown, one fetch
  * in flight, stale-if-error). It knows nothing of keys: its owner compares `expiresAt` with the
  * clock on the hot path, and otherwise asks `mayFetch` / `usable`, calls `refresh`, and raises
  * `unavailable`. Fields are public for that hot path; nothing outside src/keys touches them.

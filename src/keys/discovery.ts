@@ -1,5 +1,5 @@
 /**
- * A key source that finds the issuer's `jwks_uri` in its metadata (DESIGN.md, `jwksUri`):
+ * A key source that finds the issuer's `jwks_uri` in its metadata (the `jwksUri` option):
  * OpenID Connect discovery first, then RFC 8414. The metadata is cached and refreshed under the
  * same rules as a key set (`CachedDocument`); keys are delegated to a `RemoteJwks` for the
  * discovered URI. Nothing is guessed: a metadata failure is our 503, saying what to set.

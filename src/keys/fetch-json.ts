@@ -1,5 +1,5 @@
 /**
- * A bounded JSON GET, shared by the key sources (DESIGN.md, "Key source behaviour"): one
+ * A bounded JSON GET, shared by the key sources (README, "Key source behaviour"): one
  * deadline for the whole response, body included; a byte cap enforced while streaming; no
  * redirects; https only, loopback excepted. Web APIs only (fetch, AbortController, TextDecoder,
  * setTimeout), so the same code runs on Node, Cloudflare workerd, Deno and Bun.

@@ -1,5 +1,5 @@
 /**
- * A key source backed by one JWKS URL, following DESIGN.md "Key source behaviour": the last good
+ * A key source backed by one JWKS URL, following README's "Key source behaviour": the last good
  * set is served from memory (synchronously) until its max age; past it, or for an unknown `kid`,
  * it is refetched, at most once per cooldown window, with concurrent callers sharing the one
  * fetch; when refreshes fail, the last good set serves until `maxStale`, then lookups are our 503.

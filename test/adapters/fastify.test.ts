@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import guard, { KeysUnavailableError, requirePermissions, requireScopes, type GuardError } from '../../adapters/fastify.js';
+import guard, { KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions, type GuardError } from '../../adapters/fastify.js';
 import { createVerifier } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 
@@ -41,6 +41,16 @@ describe('fastify: authentication', () => {
     const response = await instance.inject({ url: '/me', headers: bearer(await issuer.mint(AUDIENCE)) });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ sub: 'auth0|demo-user', scopes: ['read:messages'] });
+  });
+
+  it('takes Fastify\'s own register options beside the verifier\'s, and still refuses a misspelt one', async () => {
+    const instance = await app(async (app) => {
+      await app.register(guard, { ...options, prefix: '/v1', logLevel: 'warn' } as FastifyGuardOptions);
+      app.get('/me', async (request) => ({ sub: request.auth?.subject }));
+    });
+    const response = await instance.inject({ url: '/me', headers: bearer(await issuer.mint(AUDIENCE)) });
+    expect(response.json()).toEqual({ sub: 'auth0|demo-user' });
+    await expect(app(async (app) => app.register(guard, { ...options, audiance: AUDIENCE } as FastifyGuardOptions))).rejects.toThrow(/did you mean `audience`/);
   });
 
   it('accepts a ready verifier instead of options', async () => {

@@ -38,11 +38,34 @@ beforeAll(async () => {
     join(project, 'tsconfig.nodenext.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer.ts', 'consumer-cjs.cts'] }),
   );
+  const readmeFiles = await writeReadmeBlocks(project);
+  await writeFile(
+    join(project, 'tsconfig.readme.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['readme-prelude.d.ts', ...readmeFiles] }),
+  );
   await writeFile(
     join(project, 'tsconfig.bundler.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['consumer.ts'] }),
   );
 }, 300_000);
+
+/**
+ * Every ```ts block of README.md, each as a module of its own, compiled against the built package.
+ * A block may use, without declaring them, the few names the prose around it gives (an Express
+ * `app`, `issuer`, `audience`, a `token`…): readme-prelude.d.ts declares those and nothing else.
+ */
+async function writeReadmeBlocks(dir: string): Promise<string[]> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const files: string[] = [];
+  for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+    const line = readme.slice(0, match.index).split('\n').length;
+    const file = `readme-line-${line}.ts`;
+    await writeFile(join(dir, file), `${match[1]}\nexport {};\n`);
+    files.push(file);
+  }
+  await copyFile(join(import.meta.dirname, 'readme-prelude.d.ts'), join(dir, 'readme-prelude.d.ts'));
+  return files;
+}
 
 afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
@@ -88,6 +111,10 @@ describe('consumer typings of the built package', () => {
 
   it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {
     expect(await typecheck('tsconfig.nodenext.json')).toEqual([]);
+  }, 300_000);
+
+  it('compile: every TypeScript block of README.md', async () => {
+    expect(await typecheck('tsconfig.readme.json')).toEqual([]);
   }, 300_000);
 
   it('compile: ESM consumer, bundler resolution', async () => {

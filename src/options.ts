@@ -1,0 +1,243 @@
+/**
+ * Every option of `createVerifier`, in one place: this file is the reference for what a verifier
+ * can be told, with each default. The pipeline's steps import the part they read; `createVerifier`
+ * refuses a name that is not here, so a misspelt option (`audiance`) fails at startup instead of
+ * being silently ignored.
+ */
+import type { DpopNonceOption } from './binding/dpop-nonce.js';
+import type { ReplayStore } from './binding/replay-store.js';
+import type { TokenLocation } from './credentials.js';
+import type { DecryptionKeyInput } from './jwe/decryption-keys.js';
+import type { KeyCacheSnapshot } from './keys/seed.js';
+import type { StaticKeys } from './keys/static.js';
+import type { Dialect } from './types.js';
+
+export interface VerifierOptions {
+  /**
+   * The issuer, compared to the token's `iss` exactly. Auth0: `https://YOUR_DOMAIN/`, with the
+   * trailing slash.
+   */
+  issuer: string;
+  /** The API identifier(s), compared to `aud` exactly: a trailing slash matters. */
+  audience: string | string[];
+  /**
+   * Where the issuer publishes its keys.
+   * @default discovered from the issuer's metadata: OpenID Connect discovery, then RFC 8414
+   */
+  jwksUri?: string;
+  /** Public keys given directly (JWKS, JWK, PEM, certificate, KeyObject): no network at all. */
+  keys?: StaticKeys;
+  /** The secret of an API whose tokens are HS256/384/512-signed. */
+  secret?: string | Uint8Array;
+  /**
+   * Allow-list of JWS algorithms; `none` is never accepted.
+   * @default ['RS256']
+   */
+  algorithms?: string[];
+  /**
+   * Which token profile's rules apply: `auth0`, `rfc9068`, or `any` (RFC 9068 rules for a
+   * `typ: at+jwt` token, the generic RFC 7519 rules otherwise).
+   * @default 'any'
+   */
+  dialect?: Dialect;
+  /**
+   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
+   * @default 0
+   */
+  clockTolerance?: number;
+  /** Refuse tokens whose `iat` is older than this many seconds. @default no limit */
+  maxTokenAge?: number;
+  /** The `realm` of every challenge. @default none (omitted) */
+  realm?: string;
+  /**
+   * Where a token may come from. `query` and `body` put tokens where logs and caches see them
+   * (RFC 6750 §5.3): enable them only when a client cannot send a header.
+   * @default ['header']
+   */
+  tokenLocations?: TokenLocation[];
+  /**
+   * Longest token accepted, in characters, before any work.
+   * @default 16384
+   */
+  maxTokenLength?: number;
+  /** Key source tuning for `jwksUri` and discovery. */
+  jwks?: JwksOptions;
+  /**
+   * A bounded cache of verified results, keyed by the whole token: `true` for the defaults.
+   * @default false
+   */
+  resultCache?: boolean | ResultCacheOptions;
+
+  /**
+   * Private keys for encrypted (JWE) access tokens: PEM (PKCS#8 or PKCS#1), Node KeyObject,
+   * private JWK, or `{ kid, key }`. Several for rotation: a JWE `kid` that names a key picks it
+   * alone; a JWE without `kid` tries every key in order; a `kid` no key has tries the keys
+   * configured without one. At most 5, so a token costs at most 5 RSA private-key operations.
+   * @default none: an encrypted token is refused
+   */
+  decryptionKeys?: DecryptionKeyInput[];
+  /**
+   * JWE `alg` allow-list; `RSA-OAEP` (SHA-1) may be added.
+   * @default ['RSA-OAEP-256', 'RSA-OAEP-384', 'RSA-OAEP-512']
+   */
+  keyManagementAlgorithms?: string[];
+  /**
+   * JWE `enc` allow-list.
+   * @default ['A128GCM', 'A192GCM', 'A256GCM', 'A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512']
+   */
+  contentEncryptionAlgorithms?: string[];
+  /**
+   * Refuse tokens that arrive signed but not encrypted (once the issuer encrypts them all).
+   * @default false
+   */
+  requireEncryption?: boolean;
+
+  /** Certificate-bound tokens (RFC 8705). @default a bound token is checked; unbound ones pass */
+  mtls?: MtlsOptions;
+  /** DPoP-bound tokens (RFC 9449). @default the DPoP scheme is not accepted */
+  dpop?: DpopOptions;
+}
+
+export interface JwksOptions {
+  /**
+   * How long a fetched set is used before refresh, seconds, when the response has no
+   * `Cache-Control: max-age` (which is honoured, clamped to [60, 86400]).
+   * @default 600
+   */
+  cacheMaxAge?: number;
+  /**
+   * Minimum time between two fetches that an unknown `kid` triggers, seconds, from the end of the
+   * previous attempt.
+   * @default 30
+   */
+  cooldown?: number;
+  /**
+   * Whole-response timeout in milliseconds, body included.
+   * @default 5000
+   */
+  timeout?: number;
+  /**
+   * Largest accepted response body in bytes.
+   * @default 1048576
+   */
+  maxResponseBytes?: number;
+  /**
+   * How long after its fetch a set keeps serving while refreshes fail, seconds.
+   * @default 86400
+   */
+  maxStale?: number;
+  /** A fetch implementation (tests, proxies). @default the global `fetch` */
+  fetch?: typeof fetch;
+  /**
+   * A key cache saved earlier by `verifier.exportKeys()`, so the first request needs no fetch:
+   * the verifier starts as if it had fetched those documents when they were fetched, and
+   * refreshes them as usual afterwards (max age, `maxStale`, an unknown `kid`).
+   * @default none: the first request that needs a key fetches it
+   */
+  seed?: KeyCacheSnapshot;
+}
+
+export interface ResultCacheOptions {
+  /** Most entries kept. @default 1000 */
+  maxEntries?: number;
+  /** Longest an entry is trusted, seconds. @default 600 (the key cache's default age) */
+  maxAge?: number;
+}
+
+export interface MtlsOptions {
+  /** Refuse every token that is not certificate-bound. @default false */
+  required?: boolean;
+  /**
+   * Read the client certificate from this request header (URL-encoded PEM of the leaf, as nginx's
+   * `$ssl_client_escaped_cert` or AWS ALB's `X-Amzn-Mtls-Clientcert` carry it) instead of the
+   * TLS socket. Set it only when every request reaches the app through that edge and the edge
+   * overwrites the header: anyone who can reach the app directly could otherwise claim any
+   * certificate, and certificates are public.
+   * @default none: the certificate comes from the TLS socket
+   */
+  certificateHeader?: string;
+}
+
+export interface DpopOptions {
+  /** Accept only DPoP-bound tokens with the DPoP scheme; Bearer is no longer offered. @default false */
+  required?: boolean;
+  /**
+   * Proof algorithms accepted (asymmetric only).
+   * @default ['ES256', 'PS256', 'RS256', 'EdDSA', 'Ed25519']
+   */
+  algorithms?: string[];
+  /** Seconds a proof's `iat` may be from now, either way. @default 60 */
+  iatWindow?: number;
+  /** Server-provided nonces: `{ secret, lifetime? }` or your own `{ current(), isValid() }`. @default none */
+  nonce?: DpopNonceOption;
+  /** Where proof `jti`s are remembered. @default a bounded in-memory store per verifier */
+  replayStore?: ReplayStore;
+}
+
+/**
+ * The names `createVerifier` knows, by the object they belong to. A key is typed against its
+ * interface, so a renamed option cannot be forgotten here.
+ */
+const KNOWN: { [Section in 'verifier' | 'jwks' | 'resultCache' | 'mtls' | 'dpop']: readonly string[] } = {
+  verifier: names<VerifierOptions>()([
+    'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'clockTolerance', 'maxTokenAge', 'realm',
+    'tokenLocations', 'maxTokenLength', 'jwks', 'resultCache', 'decryptionKeys', 'keyManagementAlgorithms',
+    'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop',
+  ]),
+  jwks: names<JwksOptions>()(['cacheMaxAge', 'cooldown', 'timeout', 'maxResponseBytes', 'maxStale', 'fetch', 'seed']),
+  resultCache: names<ResultCacheOptions>()(['maxEntries', 'maxAge']),
+  mtls: names<MtlsOptions>()(['required', 'certificateHeader']),
+  dpop: names<DpopOptions>()(['required', 'algorithms', 'iatWindow', 'nonce', 'replayStore']),
+};
+
+/** Lists every key of `T`, checked by the compiler both ways (none missing, none extra). */
+function names<T>() {
+  return <const L extends ReadonlyArray<keyof T>>(list: L & ([keyof T] extends [L[number]] ? unknown : never)): readonly string[] => list as readonly string[];
+}
+
+/**
+ * A `TypeError` for the first option name `createVerifier` does not know, at the top level or in
+ * a nested section, naming the closest known one when there is one.
+ */
+export function refuseUnknownOptions(options: object): void {
+  checkNames(options, KNOWN.verifier, '');
+  for (const section of ['jwks', 'resultCache', 'mtls', 'dpop'] as const) {
+    const value = (options as Record<string, unknown>)[section];
+    if (typeof value === 'object' && value !== null) checkNames(value, KNOWN[section], `${section}.`);
+  }
+}
+
+function checkNames(given: object, known: readonly string[], prefix: string): void {
+  for (const name of Object.keys(given)) {
+    if (known.includes(name)) continue;
+    const closest = closestName(name, known);
+    const hint = closest === undefined ? `; known options: ${known.join(', ')}` : `; did you mean \`${prefix}${closest}\`?`;
+    throw new TypeError(`unknown option \`${prefix}${name}\`${hint}`);
+  }
+}
+
+/** The known name within a third of the name's length in edits (Levenshtein), if any. */
+function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
