@@ -91,6 +91,7 @@ export type { OptionalSteps } from '../src/optional-steps.js';
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { KeyCacheSnapshot } from '../src/keys/seed.js';
 export type { AuthResult } from '../src/types.js';
+export type { ClaimMapping, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest } from '../src/options.js';
 export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';
 export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from '../src/guards.js';

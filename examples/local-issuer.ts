@@ -33,6 +33,8 @@ export class LocalIssuer {
   readonly published: SigningKey[] = [];
   /** How many times the JWKS was served. */
   jwksHits = 0;
+  /** How many requests of any kind the issuer received. */
+  requests = 0;
   #server: Server | undefined;
   #counter = 0;
 
@@ -99,6 +101,7 @@ export class LocalIssuer {
 
   async #listen(): Promise<void> {
     const server = createServer((request, response) => {
+      this.requests++;
       const send = (status: number, body: unknown) => {
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };

@@ -15,6 +15,7 @@ export const CHALLENGE = Symbol.for('access-token-guard.challenge');
 
 export class AuthResult implements AuthResultFields {
   token: string;
+  issuer: string;
   header: AuthResultFields['header'];
   claims: AuthResultFields['claims'];
   subject: string | undefined;
@@ -28,6 +29,7 @@ export class AuthResult implements AuthResultFields {
 
   constructor(verified: VerifiedToken, binding: Binding, challenge: ChallengeOptions) {
     this.token = verified.token;
+    this.issuer = verified.issuer;
     this.header = verified.header;
     this.claims = verified.claims;
     this.subject = verified.claims.sub;

@@ -4,6 +4,7 @@
  * only ones a cached result must repeat on every request.
  */
 import { invalidToken } from './errors.js';
+import { quote } from './quote.js';
 import type { JWTClaims } from './types.js';
 
 export interface ClaimRules {
@@ -14,6 +15,9 @@ export interface ClaimRules {
   /** Seconds since `iat` after which a token is too old; requires `iat`. */
   maxTokenAge: number | undefined;
 }
+
+/** The rules every request repeats, a cached result's too: the clock. */
+export type TimeRules = Pick<ClaimRules, 'clockTolerance' | 'maxTokenAge'>;
 
 const INVALID = 'The access token is invalid.';
 
@@ -58,7 +62,7 @@ export function checkIssuer(claims: JWTClaims, issuer: string): void {
       INVALID,
       claims.iss === undefined
         ? 'the token has no iss'
-        : `iss is "${claims.iss}", expected "${issuer}"${slashHint(claims.iss, issuer)}`,
+        : `iss is ${quote(claims.iss)}, expected "${issuer}"${slashHint(claims.iss, issuer)}`,
     );
   }
 }
@@ -66,7 +70,7 @@ export function checkIssuer(claims: JWTClaims, issuer: string): void {
 export function checkAudience(claims: JWTClaims, audiences: readonly string[]): void {
   const { aud } = claims;
   if (typeof aud === 'string' ? audiences.includes(aud) : aud?.some((value) => audiences.includes(value))) return;
-  const shown = aud === undefined ? 'the token has no aud' : `aud is ${JSON.stringify(aud)}`;
+  const shown = aud === undefined ? 'the token has no aud' : `aud is ${quote(aud)}`;
   const hint = typeof aud === 'string' ? audiences.map((expected) => slashHint(aud, expected)).join('') : '';
   throw invalidToken(
     'The access token is not meant for this API.',
@@ -75,7 +79,7 @@ export function checkAudience(claims: JWTClaims, audiences: readonly string[]): 
 }
 
 /** exp (required), nbf and iat against `now` (seconds), with tolerance; maxTokenAge from iat. */
-export function checkTimes(claims: JWTClaims, rules: ClaimRules, now: number): void {
+export function checkTimes(claims: JWTClaims, rules: TimeRules, now: number): void {
   const { exp, nbf, iat } = claims;
   const tolerance = rules.clockTolerance;
   if (exp === undefined) throw invalidToken(INVALID, 'the token has no exp');

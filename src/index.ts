@@ -32,13 +32,14 @@ export type {
   JwksOptions,
   KeySource,
   MetDialect,
+  VendorDialect,
   RequestLike,
   VerifyContext,
 } from './types.js';
 export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
-export type { DpopOptions, MtlsOptions, ResultCacheOptions } from './options.js';
+export type { ClaimMapping, DpopOptions, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest, MtlsOptions, ResultCacheOptions, SharedOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
-export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ReplayStore } from './binding/replay-store.js';
+export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';
 export { keyThumbprint, type ThumbprintInput } from './jwe/thumbprint.js';

@@ -10,16 +10,34 @@ import type { TokenLocation } from './credentials.js';
 import type { DecryptionKeyInput } from './jwe/decryption-keys.js';
 import type { KeyCacheSnapshot } from './keys/seed.js';
 import type { StaticKeys } from './keys/static.js';
-import type { Dialect } from './types.js';
+import type { Dialect, RequestLike } from './types.js';
 
-export interface VerifierOptions {
+/**
+ * What a verifier knows about one issuer it trusts: the top level of `VerifierOptions` for a
+ * single issuer, or one entry of `issuers` (or what the issuer resolver returns) for several.
+ * Everything that decides whether a token of this issuer is genuine and meant for this API is
+ * here; what concerns the request or the API as a whole stays top-level (see `SharedOptions`).
+ */
+export interface IssuerOptions {
   /**
    * The issuer, compared to the token's `iss` exactly. Auth0: `https://YOUR_DOMAIN/`, with the
-   * trailing slash.
+   * trailing slash. With `dialect: 'entra'`, a multi-tenant template such as
+   * `https://login.microsoftonline.com/{tenantid}/v2.0` accepts every tenant's issuer whose
+   * tenant is the token's `tid` (and then needs `jwksUri` or `keys`: a template cannot be discovered).
+   * Required.
    */
-  issuer: string;
-  /** The API identifier(s), compared to `aud` exactly: a trailing slash matters. */
-  audience: string | string[];
+  issuer?: string;
+  /**
+   * The API identifier(s), compared to `aud` exactly: a trailing slash matters. Required, except
+   * with `dialect: 'cognito'` (Cognito access tokens have no `aud`; `clientId` is checked instead).
+   */
+  audience?: string | string[];
+  /**
+   * The client id(s) whose tokens this API accepts, compared to the token's client id as its
+   * dialect reads it (`client_id`, `azp`, `appid`, `cid`). Required with `dialect: 'cognito'`.
+   * @default any client
+   */
+  clientId?: string | string[];
   /**
    * Where the issuer publishes its keys.
    * @default discovered from the issuer's metadata: OpenID Connect discovery, then RFC 8414
@@ -35,11 +53,71 @@ export interface VerifierOptions {
    */
   algorithms?: string[];
   /**
-   * Which token profile's rules apply: `auth0`, `rfc9068`, or `any` (RFC 9068 rules for a
-   * `typ: at+jwt` token, the generic RFC 7519 rules otherwise).
+   * Which token profile's rules apply: `auth0`, `rfc9068`, `any` (RFC 9068 rules for a
+   * `typ: at+jwt` token, the generic RFC 7519 rules otherwise), or a vendor's shape: `cognito`,
+   * `entra`, `okta`, `keycloak` (README, "Issuers").
    * @default 'any'
    */
   dialect?: Dialect;
+  /**
+   * Which claims hold the scopes and the permissions, when not where the dialect looks: a claim
+   * name or a dotted path (`realm_access.roles`) to a space-separated string or an array of strings.
+   * @default the dialect's own (`scope`; `permissions`; see README for each vendor dialect)
+   */
+  claims?: ClaimMapping;
+  /** Key source tuning for `jwksUri` and discovery. @default the top-level `jwks` */
+  jwks?: JwksOptions;
+}
+
+/** Where `AuthResult.scopes` and `AuthResult.permissions` come from. */
+export interface ClaimMapping {
+  /** The claim (or dotted path) holding scopes. @default the dialect's */
+  scopes?: string;
+  /** The claim (or dotted path) holding permissions or roles. @default the dialect's */
+  permissions?: string;
+}
+
+/**
+ * The per-tenant form of `issuers`: asked with the token's unverified `iss` (and the request),
+ * answers that issuer's options (`issuer` may be left out: it is the one asked about), or
+ * `undefined` to refuse it. Asked at most once per issuer
+ * while its answer is cached (`issuerCache`); its answer is validated like a static entry.
+ */
+export type IssuerResolver = (
+  issuer: string,
+  request: IssuerResolverRequest,
+) => IssuerOptions | undefined | Promise<IssuerOptions | undefined>;
+
+/** What the resolver sees of the request: as much of it as the verifier was given. */
+export interface IssuerResolverRequest {
+  method?: string;
+  url?: string;
+  headers?: RequestLike['headers'];
+}
+
+export interface IssuerCacheOptions {
+  /** Most resolved issuers kept (each with its key cache); the least recently used goes first. @default 100 */
+  maxEntries?: number;
+  /**
+   * Seconds a resolver's answer is kept before it is asked again; an `undefined` answer is kept
+   * at most 60 s, so a tenant added since is soon accepted.
+   * @default 600
+   */
+  maxAge?: number;
+}
+
+/** What concerns the request or the API as a whole: the same whatever the issuer. */
+export interface SharedOptions {
+  /**
+   * Several issuers: a list of `IssuerOptions`, each naming its `issuer` (and with its own keys,
+   * audience, algorithms, dialect), or a resolver for per-tenant lookup. The token's unverified `iss` only selects
+   * among them; an issuer not listed (or refused by the resolver) is refused before any network
+   * request. Excludes the top-level issuer options.
+   * @default none: the top level describes the one issuer
+   */
+  issuers?: Array<IssuerOptions & { issuer: string }> | IssuerResolver;
+  /** Bounds on the resolver's cached answers (`issuers` as a function). */
+  issuerCache?: IssuerCacheOptions;
   /**
    * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
    * @default 0
@@ -60,7 +138,7 @@ export interface VerifierOptions {
    * @default 16384
    */
   maxTokenLength?: number;
-  /** Key source tuning for `jwksUri` and discovery. */
+  /** Key source tuning for `jwksUri` and discovery; the default of every entry of `issuers`. */
   jwks?: JwksOptions;
   /**
    * A bounded cache of verified results, keyed by the whole token: `true` for the defaults.
@@ -73,6 +151,8 @@ export interface VerifierOptions {
    * private JWK, or `{ kid, key }`. Several for rotation: a JWE `kid` that names a key picks it
    * alone; a JWE without `kid` tries every key in order; a `kid` no key has tries the keys
    * configured without one. At most 5, so a token costs at most 5 RSA private-key operations.
+   * Shared by every issuer: they are the API's own keys, and an encrypted token's issuer is
+   * unknown until it is decrypted.
    * @default none: an encrypted token is refused
    */
   decryptionKeys?: DecryptionKeyInput[];
@@ -98,6 +178,9 @@ export interface VerifierOptions {
   dpop?: DpopOptions;
 }
 
+/** Every option of `createVerifier`: one issuer at the top level, or several under `issuers`. */
+export interface VerifierOptions extends SharedOptions, IssuerOptions {}
+
 export interface JwksOptions {
   /**
    * How long a fetched set is used before refresh, seconds, when the response has no
@@ -106,8 +189,9 @@ export interface JwksOptions {
    */
   cacheMaxAge?: number;
   /**
-   * Minimum time between two fetches that an unknown `kid` triggers, seconds, from the end of the
-   * previous attempt.
+   * Wait after a fetch that an unknown `kid` triggered, or that failed, before the next one,
+   * seconds, from the end of the attempt. After a routine fetch (startup, or an expired set) an
+   * unknown `kid` may trigger one after 5 s, or this, if shorter.
    * @default 30
    */
   cooldown?: number;
@@ -178,17 +262,23 @@ export interface DpopOptions {
  * The names `createVerifier` knows, by the object they belong to. A key is typed against its
  * interface, so a renamed option cannot be forgotten here.
  */
-const KNOWN: { [Section in 'verifier' | 'jwks' | 'resultCache' | 'mtls' | 'dpop']: readonly string[] } = {
+const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'jwks' | 'resultCache' | 'mtls' | 'dpop']: readonly string[] } = {
   verifier: names<VerifierOptions>()([
-    'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'clockTolerance', 'maxTokenAge', 'realm',
-    'tokenLocations', 'maxTokenLength', 'jwks', 'resultCache', 'decryptionKeys', 'keyManagementAlgorithms',
-    'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop',
+    'issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'clockTolerance',
+    'maxTokenAge', 'realm', 'tokenLocations', 'maxTokenLength', 'jwks', 'resultCache', 'decryptionKeys',
+    'keyManagementAlgorithms', 'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop', 'issuers', 'issuerCache',
   ]),
+  issuer: names<IssuerOptions>()(['issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'jwks']),
+  claims: names<ClaimMapping>()(['scopes', 'permissions']),
+  issuerCache: names<IssuerCacheOptions>()(['maxEntries', 'maxAge']),
   jwks: names<JwksOptions>()(['cacheMaxAge', 'cooldown', 'timeout', 'maxResponseBytes', 'maxStale', 'fetch', 'seed']),
   resultCache: names<ResultCacheOptions>()(['maxEntries', 'maxAge']),
   mtls: names<MtlsOptions>()(['required', 'certificateHeader']),
   dpop: names<DpopOptions>()(['required', 'algorithms', 'iatWindow', 'nonce', 'replayStore']),
 };
+
+/** The top-level names that describe one issuer, which `issuers` replaces. */
+export const ISSUER_OPTION_NAMES: readonly string[] = KNOWN.issuer;
 
 /** Lists every key of `T`, checked by the compiler both ways (none missing, none extra). */
 function names<T>() {
@@ -201,9 +291,29 @@ function names<T>() {
  */
 export function refuseUnknownOptions(options: object): void {
   checkNames(options, KNOWN.verifier, '');
-  for (const section of ['jwks', 'resultCache', 'mtls', 'dpop'] as const) {
+  for (const section of ['claims', 'issuerCache', 'jwks', 'resultCache', 'mtls', 'dpop'] as const) {
     const value = (options as Record<string, unknown>)[section];
     if (typeof value === 'object' && value !== null) checkNames(value, KNOWN[section], `${section}.`);
+  }
+  const { issuers } = options as { issuers?: unknown };
+  if (Array.isArray(issuers)) issuers.forEach((entry, index) => refuseUnknownIssuerOptions(entry, `issuers[${index}].`));
+}
+
+/**
+ * The same for one issuer's options (an entry of `issuers`, or a resolver's answer): the
+ * shared options (`realm`, `dpop`…) are refused there, naming where they belong.
+ */
+export function refuseUnknownIssuerOptions(entry: unknown, prefix: string): void {
+  if (typeof entry !== 'object' || entry === null) return;
+  for (const name of Object.keys(entry)) {
+    if (!KNOWN.issuer.includes(name) && KNOWN.verifier.includes(name)) {
+      throw new TypeError(`\`${prefix}${name}\` is shared by every issuer: set it at the top level of the options, not per issuer`);
+    }
+  }
+  checkNames(entry, KNOWN.issuer, prefix);
+  for (const section of ['claims', 'jwks'] as const) {
+    const value = (entry as Record<string, unknown>)[section];
+    if (typeof value === 'object' && value !== null) checkNames(value, KNOWN[section], `${prefix}${section}.`);
   }
 }
 

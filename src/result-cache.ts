@@ -2,8 +2,9 @@
  * The optional cache of verified results, keyed by the whole token as presented. A hit skips
  * the decryption, the signature and the checks that cannot change; the verifier still checks
  * the time, the sender constraint and the guards on every request. Entries never outlive the
- * token's `exp`, nor `maxAge` (so a key withdrawn from the issuer's set stops being trusted
- * through the cache within that time).
+ * token's `exp`, nor `maxAge`, nor the key that verified them: each entry keeps that key, and a
+ * hit asks the key source whether it is still in the current set, so a key withdrawn by a JWKS
+ * refresh takes its results with it.
  *
  * A result is stored on its token's second sighting, not its first. A token presented once and
  * never again (a flood of distinct tokens, or simply many clients) then costs one set lookup
@@ -13,7 +14,7 @@
 import { BoundedMap } from './bounded-map.js';
 import type { DialectResult } from './dialects.js';
 import type { ResultCacheOptions } from './options.js';
-import type { JWTClaims, JWTHeader } from './types.js';
+import type { JWK, JWTClaims, JWTHeader } from './types.js';
 
 export type { ResultCacheOptions } from './options.js';
 
@@ -23,6 +24,17 @@ export interface VerifiedToken extends DialectResult {
   encrypted: boolean;
   header: JWTHeader;
   claims: JWTClaims;
+  /** The token's `iss`, checked against the issuer it was verified for. */
+  issuer: string;
+  /** The key the signature verified with (the key source's own object; never frozen here). */
+  key?: JWK;
+  /** What verified the signature, asked on every cache hit whether `key` is still trusted. */
+  verifiedBy?: KeyTrust;
+}
+
+/** Whether a key that verified a token is still in its source's current set (`SignatureVerifier`). */
+export interface KeyTrust {
+  stillTrusts(header: JWTHeader, key: JWK | undefined): boolean;
 }
 
 export class ResultCache {
@@ -42,8 +54,15 @@ export class ResultCache {
     this.#entries = new BoundedMap(maxEntries);
   }
 
+  /**
+   * The result for `token`, if it is cached and its key still trusted (asked of what verified
+   * it: no allocation, a scan of the current set's few keys). An entry whose key is
+   * not is kept, not served: the key source may only be due for a refresh, after which a key
+   * it still holds vouches for the entry again; a key truly withdrawn never does.
+   */
   get(token: string): VerifiedToken | undefined {
-    return this.#entries.get(token);
+    const verified = this.#entries.get(token);
+    return verified !== undefined && verified.verifiedBy?.stillTrusts(verified.header, verified.key) === true ? verified : undefined;
   }
 
   /** Offers a verified result; it is kept if its token was seen before and has not expired. */
@@ -52,7 +71,7 @@ export class ResultCache {
     if (untilExpiry <= 0 || !this.#seenBefore(token)) return;
     // Every hit hands out these same objects: frozen, no caller can alter what the next one gets.
     // (The caller of the first sighting got other objects: that verification's were not kept.)
-    this.#entries.set(token, deepFreeze(verified), Math.min(this.#maxAgeMs, untilExpiry));
+    this.#entries.set(token, freezeResult(verified), Math.min(this.#maxAgeMs, untilExpiry));
   }
 
   #seenBefore(token: string): boolean {
@@ -77,6 +96,12 @@ function fingerprint(token: string): number {
   let hash = 0x811c9dc5;
   for (let i = Math.max(0, token.length - 12); i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
   return hash & 0x3fffffff;
+}
+
+/** Freezes the result all the way down, except its key and its verifier, which are not the result's. */
+function freezeResult(verified: VerifiedToken): VerifiedToken {
+  for (const [name, member] of Object.entries(verified)) if (name !== 'key' && name !== 'verifiedBy') deepFreeze(member);
+  return Object.freeze(verified);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -3,8 +3,10 @@
  * (`kid`) and an algorithm from the allow-list; it never supplies one: `jku`, `x5u`, `jwk` and
  * `x5c` play no part, and any `crit` extension is refused because this library implements none.
  */
+import { hasCanonicalEnd, isBase64Url } from './crypto/base64url.js';
 import type { CryptoBackend, PreparedKey } from './crypto/types.js';
 import { invalidToken } from './errors.js';
+import { quote } from './quote.js';
 import type { JWK, JWTHeader, KeySource } from './types.js';
 
 const MALFORMED = 'The access token is malformed.';
@@ -20,6 +22,8 @@ export interface CompactJws {
   signingInput: string;
   payload: string;
   signature: string;
+  /** The key the signature verified with, once it has. */
+  key?: JWK;
 }
 
 /**
@@ -31,7 +35,8 @@ export interface CompactJws {
  * signature fails is checked then, for the precise reason (`#conclude`). The
  * signature's own alphabet is checked, because base64url decoders are lenient (Node's takes
  * `+`, `/`, skips unknown characters and reads only the low byte of others), and a lenient
- * decode would let many spellings of one token verify.
+ * decode would let many spellings of one token verify; for the same reason every segment must
+ * be canonically encoded (crypto/base64url.ts).
  */
 export function parseCompactJws(token: string, backend: CryptoBackend, headers?: HeaderCache): CompactJws {
   const first = token.indexOf('.');
@@ -43,9 +48,10 @@ export function parseCompactJws(token: string, backend: CryptoBackend, headers?:
   const payload = token.slice(first + 1, second);
   const signature = token.slice(second + 1);
   if (signature === '') throw invalidToken(MALFORMED, 'the token is unsigned (empty signature part)');
-  // A known segment is one that already passed the SEGMENT test and parseHeader.
+  // A known segment is one that already passed these tests and parseHeader. The payload's end
+  // is checked now (it costs nothing), its alphabet only if the signature fails (see above).
   const known = headers?.get(headerSegment);
-  if ((known === undefined && !SEGMENT.test(headerSegment)) || payload === '' || !SEGMENT.test(signature)) {
+  if ((known === undefined && !isBase64Url(headerSegment)) || payload === '' || !hasCanonicalEnd(payload) || !isBase64Url(signature)) {
     throw notBase64Url();
   }
   const header = known ?? parseHeader(headerSegment, backend);
@@ -95,7 +101,7 @@ export function parseHeader(segment: string, backend: CryptoBackend): JWTHeader 
   if (typeof alg !== 'string') throw invalidToken(MALFORMED, 'the header has no alg');
   if (kid !== undefined && typeof kid !== 'string') throw invalidToken(MALFORMED, 'the header kid is not a string');
   if (crit !== undefined) {
-    throw invalidToken('The access token is invalid.', `the header marks ${JSON.stringify(crit)} critical, and no such extension is supported`);
+    throw invalidToken('The access token is invalid.', `the header marks ${quote(crit)} critical, and no such extension is supported`);
   }
   return header as JWTHeader;
 }
@@ -132,13 +138,24 @@ export class SignatureVerifier {
   check(jws: CompactJws): void | Promise<void> {
     const { alg } = jws.header;
     if (!this.#algorithms.has(alg)) {
-      throw invalidToken('The access token is invalid.', `alg "${alg}" is not in the allow-list [${[...this.#algorithms].join(', ')}]`);
+      throw invalidToken('The access token is invalid.', `alg ${quote(alg)} is not in the allow-list [${[...this.#algorithms].join(', ')}]`);
     }
     const found = this.#keySource(alg).getKey(jws.header);
     return found instanceof Promise ? found.then((jwk) => this.#checkWith(jwk, jws)) : this.#checkWith(found, jws);
   }
 
+  /**
+   * Whether the key that verified a token is still in its source's current set: a result
+   * remembered beyond the check (the result cache) is worth no more than its key.
+   */
+  stillTrusts(header: JWTHeader, key: JWK | undefined): boolean {
+    if (key === undefined) return false;
+    const source = this.#keySource(header.alg);
+    return source.isCurrent === undefined || source.isCurrent(key);
+  }
+
   #checkWith(jwk: JWK, jws: CompactJws): void | Promise<void> {
+    jws.key = jwk;
     const ready = this.#prepare(jwk, jws.header.alg);
     if (ready instanceof Promise) return ready.then((key) => this.#checkSignature(key, jws));
     return this.#checkSignature(ready, jws);
@@ -153,7 +170,7 @@ export class SignatureVerifier {
   #conclude(good: boolean, jws: CompactJws): void {
     if (!good) {
       if (!SEGMENT.test(jws.payload)) throw notBase64Url();
-      throw invalidToken('The access token is invalid.', `the signature does not verify (alg ${jws.header.alg}, kid ${jws.header.kid ?? 'none'})`);
+      throw invalidToken('The access token is invalid.', `the signature does not verify (alg ${quote(jws.header.alg)}, kid ${quote(jws.header.kid)})`);
     }
     if (!jws.headerCached) this.#headers.remember(jws.headerSegment, jws.header);
   }
@@ -181,9 +198,9 @@ export class SignatureVerifier {
 }
 
 function notBase64Url() {
-  return invalidToken(MALFORMED, 'a part of the token is empty or not base64url');
+  return invalidToken(MALFORMED, 'a part of the token is empty or not base64url (canonically encoded, RFC 4648 §3.5)');
 }
 
 function unusableKey(jwk: JWK, error: unknown) {
-  return invalidToken('The token cannot be verified.', `key ${jwk.kid ?? '(no kid)'} is unusable: ${(error as Error).message}`, { cause: error });
+  return invalidToken('The token cannot be verified.', `key ${quote(jwk.kid)} is unusable: ${(error as Error).message}`, { cause: error });
 }

@@ -7,10 +7,13 @@ export interface JSONWebKeySet {
   keys: JWK[];
 }
 
-export type Dialect = 'auth0' | 'rfc9068' | 'any';
+/** Vendor token shapes, each as its vendor documents its access tokens (README, "Issuers"). */
+export type VendorDialect = 'cognito' | 'entra' | 'okta' | 'keycloak';
+
+export type Dialect = 'auth0' | 'rfc9068' | 'any' | VendorDialect;
 
 /** The dialect whose rules a token met (`generic` is `any` for a token without `typ: at+jwt`). */
-export type MetDialect = 'auth0' | 'rfc9068' | 'generic';
+export type MetDialect = 'auth0' | 'rfc9068' | 'generic' | VendorDialect;
 
 export type Binding = 'bearer' | 'mtls' | 'dpop';
 
@@ -42,6 +45,8 @@ export interface JWTClaims {
 export interface AuthResult {
   /** The compact signed JWT (the inner one for an encrypted token). */
   token: string;
+  /** The issuer the token was verified for: its `iss` (the tenant's own issuer under a template). */
+  issuer: string;
   header: JWTHeader;
   claims: JWTClaims;
   subject: string | undefined;
@@ -91,4 +96,10 @@ export interface KeySource {
    * (no such key) or `KeysUnavailableError` (could not fetch).
    */
   getKey(header: JWTHeader): JWK | Promise<JWK>;
+  /**
+   * Whether `key`, returned earlier by `getKey`, would still be: false once a refresh has
+   * withdrawn it, or while the set is due for one. Cached results die with their key through
+   * it. A source whose keys never change leaves it out.
+   */
+  isCurrent?(key: JWK): boolean;
 }

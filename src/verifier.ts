@@ -1,27 +1,24 @@
 /**
  * `createVerifier`: validates the options once, then wires the pipeline of docs/architecture.md:
- * credentials ─► decrypt ─► signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
- * The crypto backend is chosen by the entry point (Node in `src/index.ts`, WebCrypto in the web
- * adapter), never here.
+ * credentials ─► decrypt ─► [issuer] signature ─► claims ─► dialect ─► sender constraint ─► AuthResult.
+ * The issuer's part (src/issuers.ts) is one pipeline for a single issuer, or, with `issuers`,
+ * the one the token's unverified `iss` selects. The crypto backend is chosen by the entry point
+ * (Node in `src/index.ts`, WebCrypto in the web adapter), never here.
  */
 import type { BindingRequest } from './binding/index.js';
 import { DEFAULT_DPOP_ALGORITHMS } from './binding/dpop-algorithms.js';
-import { checkAudience, checkClaimTypes, checkIssuer, checkTimes, nowInSeconds, parseClaims, type ClaimRules } from './claims.js';
+import { checkTimes, nowInSeconds, type TimeRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
-import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
+import type { CryptoBackend } from './crypto/types.js';
 import { bearerTokensOnly, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
-import { refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
-import { applyDialect } from './dialects.js';
+import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { AuthResult as Result } from './auth-result.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
-import { createDiscoveredJwks, type DiscoveredJwks } from './keys/discovery.js';
-import { createRemoteJwks, type RemoteJwks } from './keys/remote-jwks.js';
-import { checkSeed, type KeyCacheSnapshot } from './keys/seed.js';
-import { createSecretKeySource, createStaticKeySource, type StaticKeys } from './keys/static.js';
+import { createIssuerStep, namingIssuer } from './issuers.js';
+import type { KeyCacheSnapshot } from './keys/seed.js';
 import type { VerifiedToken } from './result-cache.js';
-import { SignatureVerifier, type CompactJws } from './signature.js';
-import type { AuthResult, Dialect, JwksOptions, KeySource, RequestLike, VerifyContext } from './types.js';
+import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
 export type { VerifierOptions } from './options.js';
 
@@ -42,13 +39,13 @@ export interface Verifier {
    * Fetches ahead what the first request would otherwise wait for — the issuer's metadata (when
    * discovering) and the key set — unless a fresh copy is cached (or seeded). Rejects with our
    * 503 error, whose `reason` says precisely what failed and what to set. Resolves at once for a
-   * verifier with static keys or a secret.
+   * verifier with static keys or a secret, and (for now) for one with `issuers`.
    */
   ready(): Promise<void>;
   /**
    * The key cache as JSON-safe data, to persist and give the next instance as `jwks.seed`, so
    * it answers its first request without fetching. Undefined before the keys were first fetched,
-   * and for a verifier with static keys or a secret.
+   * for a verifier with static keys or a secret, and (for now) for one with `issuers`.
    */
   exportKeys(): KeyCacheSnapshot | undefined;
   /** The challenge settings errors of this verifier are rendered with. */
@@ -60,61 +57,34 @@ export function isVerifier(value: unknown): value is Verifier {
   return typeof value === 'object' && value !== null && typeof (value as Verifier).authenticate === 'function';
 }
 
-const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
-
 /**
  * A verifier on `backend` with the optional steps the entry point hands it (optional-steps.ts):
  * without one, the option that needs it is a TypeError and what it would check is refused.
  */
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions, steps: OptionalSteps = {}): Verifier {
   const config = validateOptions(options);
-  const keySources = buildKeySources(options, config.algorithms);
-  const signature = new SignatureVerifier(backend, config.algorithms, keySources.forAlg);
+  const verifyIssued = createIssuerStep(backend, options);
+  const severalIssuers = options.issuers !== undefined;
   const decrypt = (steps.decrypt ?? plainTokensOnly)(options);
   const bindSender = steps.senderConstraint ? steps.senderConstraint(options, backend) : bearerTokensOnly(options);
   const cache = config.resultCache ? (steps.resultCache ?? noResultCache)(config.resultCache) : undefined;
-  const { claimRules, credentialRules, challenge, dialect } = config;
+  const { claimRules, credentialRules, challenge } = config;
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
    * no microtask) whenever nothing has to be awaited — on Node with the key in memory, every
    * request — since each await costs about as much as a claim check (bench/RESULTS.md).
    */
-  function verifyToken(token: string): VerifiedToken | Promise<VerifiedToken> {
+  function verifyToken(token: string, request: BindingRequest): VerifiedToken | Promise<VerifiedToken> {
     const decrypted = decrypt(token);
-    return typeof decrypted === 'string' ? verifyJws(token, decrypted) : decrypted.then((jws) => verifyJws(token, jws));
-  }
-
-  function verifyJws(token: string, jws: string): VerifiedToken | Promise<VerifiedToken> {
-    const parsed = signature.parse(jws);
-    const checked = signature.check(parsed);
-    return checked instanceof Promise ? checked.then(() => checkClaims(token, jws, parsed)) : checkClaims(token, jws, parsed);
-  }
-
-  /** Claims of a token whose signature verified. */
-  function checkClaims(token: string, jws: string, parsed: CompactJws): VerifiedToken {
-    const claims = parseClaims(backend.decodeBase64UrlText(parsed.payload));
-    checkClaimTypes(claims);
-    checkIssuer(claims, claimRules.issuer);
-    checkAudience(claims, claimRules.audiences);
-    const profile = applyDialect(dialect, parsed.header, claims);
-    return {
-      token: jws,
-      encrypted: jws !== token,
-      header: parsed.header,
-      claims,
-      dialect: profile.dialect,
-      clientId: profile.clientId,
-      scopes: profile.scopes,
-      permissions: profile.permissions,
-    };
+    return typeof decrypted === 'string' ? verifyIssued(token, decrypted, request) : decrypted.then((jws) => verifyIssued(token, jws, request));
   }
 
   /**
    * Everything after the credentials, synchronously whenever nothing has to be awaited: it
    * returns the result or throws a `GuardError`, and only a JWE, a key still being fetched or a
    * DPoP proof makes it return a promise. `request` is read only by the sender-constraint step,
-   * for a bound token or the DPoP scheme (see `BindingRequest`).
+   * for a bound token or the DPoP scheme (see `BindingRequest`), and by an issuer resolver.
    */
   function verifyNow(token: string, scheme: AuthScheme, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     try {
@@ -126,10 +96,10 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
       const cached = cache?.get(token);
       if (cached !== undefined) {
         // A cached result skips only what cannot change; the clock and the caller still count.
-        checkTimes(cached.claims, claimRules, nowInSeconds());
+        checkTimesOf(cached);
         return bind(cached, scheme, token, dpopProof, request);
       }
-      const pending = verifyToken(token);
+      const pending = verifyToken(token, request);
       if (pending instanceof Promise) {
         return pending.then((verified) => accept(verified, scheme, token, dpopProof, request)).catch((error: unknown) => {
           throw finish(error, scheme, challenge);
@@ -141,9 +111,19 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     }
   }
 
+  /** The clock, on every request; with several issuers a refusal names the token's. */
+  function checkTimesOf(verified: VerifiedToken): void {
+    if (!severalIssuers) return checkTimes(verified.claims, claimRules, nowInSeconds());
+    try {
+      checkTimes(verified.claims, claimRules, nowInSeconds());
+    } catch (error) {
+      throw namingIssuer(error, verified.issuer);
+    }
+  }
+
   /** A freshly verified token: the clock, then the cache, then the caller. */
   function accept(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest) {
-    checkTimes(verified.claims, claimRules, nowInSeconds());
+    checkTimesOf(verified);
     cache?.set(token, verified);
     return bind(verified, scheme, token, dpopProof, request);
   }
@@ -194,13 +174,12 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   }
 
   async function ready(): Promise<void> {
-    await keySources.remote?.ready();
+    await verifyIssued.remote?.ready();
   }
 
   function exportKeys(): KeyCacheSnapshot | undefined {
-    const snapshot = keySources.remote?.snapshot();
-    if (snapshot === undefined) return undefined;
-    return { version: 1, issuer: config.claimRules.issuer, ...snapshot };
+    const snapshot = verifyIssued.remote?.snapshot();
+    return snapshot === undefined ? undefined : { version: 1, issuer: options.issuer as string, ...snapshot };
   }
 
   return { verify, verifyRequest, authenticate, ready, exportKeys, challenge };
@@ -226,52 +205,28 @@ function finish(error: unknown, scheme: AuthScheme | undefined, challenge: Chall
 }
 
 interface Config {
-  algorithms: string[];
-  dialect: Dialect;
-  claimRules: ClaimRules;
+  claimRules: TimeRules;
   credentialRules: CredentialRules;
   challenge: ChallengeOptions;
   resultCache: ResultCacheOptions | undefined;
 }
 
-/** Misconfiguration is a `TypeError` at startup, never a surprise on the first request. */
+/**
+ * Misconfiguration is a `TypeError` at startup, never a surprise on the first request. The
+ * options shared by every issuer are checked here; each issuer's, by its pipeline.
+ */
 function validateOptions(options: VerifierOptions): Config {
   if (options === null || typeof options !== 'object') throw new TypeError('createVerifier needs an options object');
   refuseUnknownOptions(options);
-  const { issuer, audience } = options;
-  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('`issuer` must be a non-empty string');
-  const audiences = typeof audience === 'string' ? [audience] : audience;
-  if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
-    throw new TypeError('`audience` must be a non-empty string or array of non-empty strings');
+  if (options.issuers !== undefined) {
+    const misplaced = ISSUER_OPTION_NAMES.filter((name) => name !== 'jwks' && (options as Record<string, unknown>)[name] !== undefined);
+    if (misplaced.length > 0) {
+      throw new TypeError(`\`${misplaced.join('`, `')}\` describe one issuer: with \`issuers\`, set them in each entry of \`issuers\` instead`);
+    }
+  } else if (options.issuerCache !== undefined) {
+    throw new TypeError('`issuerCache` bounds the answers of an `issuers` resolver, and `issuers` is not set');
   }
 
-  const algorithms = options.algorithms ?? ['RS256'];
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('`algorithms` must be a non-empty array');
-  for (const alg of algorithms) {
-    if (typeof alg === 'string' && alg.toLowerCase() === 'none') throw new TypeError('`none` is never an acceptable algorithm');
-    if (!isSigningAlgorithm(alg)) {
-      throw new TypeError(`unsupported algorithm ${JSON.stringify(alg)}; supported: ${Object.keys(SIGNING_ALGORITHMS).join(', ')}`);
-    }
-  }
-  const symmetric = algorithms.filter((alg) => alg.startsWith('HS'));
-  if (symmetric.length > 0) {
-    if (options.secret === undefined) throw new TypeError(`${symmetric.join(', ')} need the \`secret\` option`);
-    if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
-      throw new TypeError('`secret` must be a string or a Uint8Array');
-    }
-    const length = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret).length : options.secret.length;
-    for (const alg of symmetric) {
-      if (length < (HMAC_MIN_BYTES[alg] as number)) {
-        throw new TypeError(`the secret is ${length} bytes; ${alg} needs at least ${HMAC_MIN_BYTES[alg]} (RFC 7518 §3.2)`);
-      }
-    }
-  } else if (options.secret !== undefined) {
-    throw new TypeError('`secret` is set but `algorithms` has no HS algorithm: add HS256 (or the one the API uses)');
-  }
-  if (options.keys !== undefined && options.jwksUri !== undefined) throw new TypeError('set either `keys` or `jwksUri`, not both');
-
-  const dialect = options.dialect ?? 'any';
-  if (!['auth0', 'rfc9068', 'any'].includes(dialect)) throw new TypeError('`dialect` must be "auth0", "rfc9068" or "any"');
   const clockTolerance = options.clockTolerance ?? 0;
   if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new TypeError('`clockTolerance` must be a number of seconds >= 0');
   if (options.maxTokenAge !== undefined && !(Number.isFinite(options.maxTokenAge) && options.maxTokenAge > 0)) {
@@ -291,38 +246,9 @@ function validateOptions(options: VerifierOptions): Config {
   const resultCache = options.resultCache === true ? {} : options.resultCache || undefined;
 
   return {
-    algorithms,
-    dialect,
-    claimRules: { issuer, audiences, clockTolerance, maxTokenAge: options.maxTokenAge },
+    claimRules: { clockTolerance, maxTokenAge: options.maxTokenAge },
     credentialRules: { locations, schemes, maxTokenLength: options.maxTokenLength ?? 16384 },
     challenge,
     resultCache,
   };
-}
-
-/** HS algorithms verify with the secret; every other algorithm with the public-key source. */
-interface KeySources {
-  /** The source for a token's `alg`. */
-  forAlg: (alg: string) => KeySource;
-  /** The remote (fetched) key source, if the verifier has one. */
-  remote: RemoteJwks | DiscoveredJwks | undefined;
-}
-
-/** HS algorithms verify with the secret; every other algorithm with the public-key source. */
-function buildKeySources(options: VerifierOptions, algorithms: readonly string[]): KeySources {
-  const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
-  const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
-  if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
-    throw new TypeError('`keys`/`jwksUri` are set but `algorithms` allows only HS algorithms, which verify with `secret`');
-  }
-  const fetchesKeys = needsPublicKeys && options.keys === undefined;
-  if (options.jwks?.seed !== undefined && !fetchesKeys) throw new TypeError('`jwks.seed` is set but this verifier fetches no keys (it has `keys` or only HS algorithms)');
-  const seed = options.jwks?.seed === undefined ? undefined : checkSeed(options.jwks.seed, options.issuer, options.jwksUri);
-  const remote = !fetchesKeys
-    ? undefined
-    : options.jwksUri !== undefined
-      ? createRemoteJwks(options.jwksUri, options.jwks, seed?.jwks)
-      : createDiscoveredJwks(options.issuer, options.jwks, seed);
-  const publicKeys = !needsPublicKeys ? undefined : remote ?? createStaticKeySource(options.keys as StaticKeys, algorithms);
-  return { forAlg: (alg) => ((alg.startsWith('HS') ? secret : publicKeys) as KeySource), remote };
 }

@@ -5,8 +5,9 @@
  * `AuthResult` says which rules the token met.
  */
 import { describe, expect, it } from 'vitest';
+import { createVerifier, type VerifierOptions } from '../src/index.js';
 import { expectRefused } from './helpers/refusal.js';
-import { AUDIENCE, ISSUER, mint, mintRfc9068, verifierFor } from './helpers/tokens.js';
+import { AUDIENCE, ISSUER, mint, mintExact, mintRfc9068, nowSeconds, verifierFor } from './helpers/tokens.js';
 
 const auth0 = () => verifierFor({ dialect: 'auth0' });
 const rfc9068 = () => verifierFor({ dialect: 'rfc9068' });
@@ -150,5 +151,219 @@ describe('the AuthResult', () => {
     for (const scope of ['a b', 'c', 'a b', 'c']) {
       await expect(verifier.verify(mint({ scope }))).resolves.toMatchObject({ scopes: scope.split(' ') });
     }
+  });
+});
+
+/*
+ * Vendor dialects. Each token below has the claim shapes the vendor documents for its access
+ * tokens (and, for the refusals, its ID tokens), signed by a local key:
+ * - Amazon Cognito, "Understanding the access token" / "Understanding the identity (ID) token"
+ *   (docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html)
+ * - Microsoft Entra ID, "Access token claims reference" and "ID token claims reference"
+ *   (learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
+ * - Okta, "OpenID Connect & OAuth 2.0 API", access token and ID token payloads
+ *   (developer.okta.com/docs/reference/api/oidc/)
+ * - Keycloak, the `AccessToken` representation: `typ`, `azp`, `realm_access`, `resource_access`
+ *   (keycloak.org/docs-api, org.keycloak.representations.AccessToken)
+ */
+const inAnHour = () => nowSeconds() + 3600;
+
+describe('dialect "cognito" (Cognito user pool access tokens: no aud, client_id, token_use)', () => {
+  const POOL = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE';
+  const APP_CLIENT = '1example23456789';
+  const cognito = (options: Partial<VerifierOptions> = {}) => verifierFor({ issuer: POOL, audience: undefined, dialect: 'cognito', clientId: APP_CLIENT, ...options });
+  const accessToken = (overrides: Record<string, unknown> = {}) =>
+    mintExact({
+      sub: 'aaaaaaaa-bbbb-cccc-dddd-example', 'cognito:groups': ['admin'], iss: POOL, version: 2, client_id: APP_CLIENT,
+      origin_jti: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', token_use: 'access', scope: 'phone openid profile resourceserver.1/appointments email',
+      auth_time: nowSeconds(), exp: inAnHour(), iat: nowSeconds(), jti: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', username: 'my-test-user', ...overrides,
+    });
+
+  it('accepts an access token without aud, checking client_id; scope gives the scopes and cognito:groups the permissions', async () => {
+    const result = await cognito().verify(accessToken());
+    expect(result).toMatchObject({ dialect: 'cognito', clientId: APP_CLIENT, permissions: ['admin'], issuer: POOL });
+    expect(result.scopes).toContain('resourceserver.1/appointments');
+  });
+
+  it('refuses an ID token (token_use "id", aud the app client) with the ID-token hint', async () => {
+    const idToken = accessToken({ token_use: 'id', aud: APP_CLIENT, at_hash: 'TAjgFw-zWNv7LNtBmEx8Ew', email: 'my-test-user@example.com', scope: undefined });
+    await expectRefused(cognito().verify(idToken), /token_use is "id": this is an ID token; send the access token instead/);
+  });
+
+  it('refuses a token of another app client, naming the client ids expected', async () => {
+    await expectRefused(cognito().verify(accessToken({ client_id: 'another-app-client' })), /client id is "another-app-client", expected "1example23456789"/);
+  });
+
+  it('accepts any of several app clients', async () => {
+    expect((await cognito({ clientId: ['first-client', APP_CLIENT] }).verify(accessToken())).clientId).toBe(APP_CLIENT);
+  });
+
+  it('refuses a token without token_use', async () => {
+    await expectRefused(cognito().verify(accessToken({ token_use: undefined })), /no token_use/);
+  });
+
+  it('refuses cognito:groups that are not an array of strings', async () => {
+    await expectRefused(cognito().verify(accessToken({ 'cognito:groups': 'admin' })), /cognito:groups must be an array of strings/);
+  });
+
+  it('is a TypeError without clientId, and with an audience (Cognito access tokens have none)', () => {
+    expect(() => cognito({ clientId: undefined })).toThrow(/`clientId` is required with dialect "cognito"/);
+    expect(() => cognito({ audience: AUDIENCE })).toThrow(/Cognito access tokens have no aud; set clientId/);
+  });
+});
+
+describe('dialect "entra" (Microsoft Entra ID v1 and v2 access tokens)', () => {
+  const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const OTHER_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
+  const API_CLIENT = '6e74172b-be56-4843-9ff4-e66a39bb12e3';
+  const APP_ID_URI = 'api://orders';
+  const V2_ISSUER = `https://login.microsoftonline.com/${TENANT}/v2.0`;
+  const entra = (options: Partial<VerifierOptions> = {}) => verifierFor({ issuer: V2_ISSUER, audience: [API_CLIENT, APP_ID_URI], dialect: 'entra', ...options });
+  const v2 = (overrides: Record<string, unknown> = {}) =>
+    mintExact({
+      aud: API_CLIENT, iss: V2_ISSUER, iat: nowSeconds(), nbf: nowSeconds(), exp: inAnHour(), aio: 'opaque', azp: 'a1b2c3d4-0000-0000-0000-client000001', azpacr: '0',
+      name: 'Abe Lincoln', oid: '690222be-ff1a-4d56-abd1-7e4f7d38e474', preferred_username: 'abeli@microsoft.com', rh: 'opaque',
+      scp: 'Orders.Read Orders.Write', sub: 'HKZpfaHyWadeOouYlitjrI-KffTm222X5rrV3xDqfKQ', tid: TENANT, uti: 'fqiBqXLPj0eQa82S-IYFAA', ver: '2.0', ...overrides,
+    });
+  const V1_ISSUER = `https://sts.windows.net/${TENANT}/`;
+  const v1 = (overrides: Record<string, unknown> = {}) =>
+    mintExact({
+      aud: APP_ID_URI, iss: V1_ISSUER, iat: nowSeconds(), nbf: nowSeconds(), exp: inAnHour(), appid: 'a1b2c3d4-0000-0000-0000-client000001', appidacr: '1',
+      oid: '690222be-ff1a-4d56-abd1-7e4f7d38e474', roles: ['Orders.ReadAll'], sub: '690222be-ff1a-4d56-abd1-7e4f7d38e474', tid: TENANT, ver: '1.0', ...overrides,
+    });
+
+  it('accepts a v2 token for the client id: client from azp, scp split into scopes', async () => {
+    const result = await entra().verify(v2());
+    expect(result).toMatchObject({ dialect: 'entra', clientId: 'a1b2c3d4-0000-0000-0000-client000001', scopes: ['Orders.Read', 'Orders.Write'], permissions: [] });
+  });
+
+  it('accepts a v1 application token for the app ID URI: client from appid, roles as permissions', async () => {
+    const result = await entra({ issuer: V1_ISSUER }).verify(v1());
+    expect(result).toMatchObject({ dialect: 'entra', clientId: 'a1b2c3d4-0000-0000-0000-client000001', scopes: [], permissions: ['Orders.ReadAll'] });
+  });
+
+  it('refuses an ID token (no azp, aud the client, nonce) with the ID-token hint', async () => {
+    const idToken = v2({ azp: undefined, azpacr: undefined, scp: undefined, nonce: '123523' });
+    await expectRefused(entra().verify(idToken), /no azp, which Entra ID access tokens carry and ID tokens do not: if this is an ID token, send the access token instead/);
+  });
+
+  it('refuses a client other than the configured clientId', async () => {
+    await expectRefused(entra({ clientId: 'the-one-front-end' }).verify(v2()), /client id is "a1b2c3d4-0000-0000-0000-client000001", expected "the-one-front-end"/);
+  });
+
+  it('refuses an unknown token version', async () => {
+    await expectRefused(entra().verify(v2({ ver: '3.0' })), /ver is "3.0"/);
+  });
+
+  it('accepts, under a {tenantid} template, a token whose issuer is its own tenant’s', async () => {
+    const verifier = entra({ issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0' });
+    const other = `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0`;
+    expect((await verifier.verify(v2({ iss: other, tid: OTHER_TENANT }))).issuer).toBe(other);
+  });
+
+  it('refuses, under the template, a token whose issuer names another tenant than its tid', async () => {
+    const verifier = entra({ issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0' });
+    await expectRefused(verifier.verify(v2({ tid: OTHER_TENANT })), new RegExp(`iss names tenant "${TENANT}" but tid is "${OTHER_TENANT}"`));
+  });
+
+  it('refuses, under the template, an issuer that only resembles it', async () => {
+    const verifier = entra({ issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0' });
+    await expectRefused(verifier.verify(v2({ iss: `https://login.microsoftonline.com/${TENANT}/evil/v2.0` })), /does not fit the issuer template/);
+  });
+
+  it('is a TypeError for a template without jwksUri or keys, or outside dialect "entra"', () => {
+    expect(() => createVerifier({ issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0', audience: API_CLIENT, dialect: 'entra' })).toThrow(/tenant template.*set jwksUri/);
+    expect(() => verifierFor({ issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0' })).toThrow(/only dialect "entra"/);
+  });
+});
+
+describe('dialect "okta" (Okta custom authorization server access tokens)', () => {
+  const OKTA = 'https://example.okta.com/oauth2/default';
+  const okta = (options: Partial<VerifierOptions> = {}) => verifierFor({ issuer: OKTA, audience: 'api://default', dialect: 'okta', ...options });
+  const accessToken = (overrides: Record<string, unknown> = {}) =>
+    mintExact({
+      ver: 1, jti: 'AT.0mP4JKAZX1iACIT4vbEDF7LpvDVjxypPMf0D7uX39RE', iss: OKTA, aud: 'api://default', iat: nowSeconds(), exp: inAnHour(),
+      cid: '0oa1a2b3c4d5e6f7g8h9', uid: '00uid4BxXw6I6TV4m0g3', scp: ['openid', 'email', 'orders:read'], auth_time: nowSeconds(), sub: 'john.doe@example.com', ...overrides,
+    });
+
+  it('accepts an access token: client from cid, scp (an array) as the scopes', async () => {
+    expect(await okta().verify(accessToken())).toMatchObject({ dialect: 'okta', clientId: '0oa1a2b3c4d5e6f7g8h9', scopes: ['openid', 'email', 'orders:read'] });
+  });
+
+  it('refuses an ID token (no cid, nonce and at_hash) with the ID-token hint', async () => {
+    const idToken = accessToken({ cid: undefined, uid: undefined, scp: undefined, jti: 'ID.4eAWJOCMB3SX8XewDfVR', nonce: 'n-0S6_WzA2Mj', at_hash: 'preview_at_hash', amr: ['pwd'] });
+    await expectRefused(okta().verify(idToken), /no cid, which Okta access tokens carry: this is an ID token; send the access token instead/);
+  });
+
+  it('refuses a client other than the configured clientId', async () => {
+    await expectRefused(okta({ clientId: ['0oaSOMEONEELSE'] }).verify(accessToken()), /client id is "0oa1a2b3c4d5e6f7g8h9", expected "0oaSOMEONEELSE"/);
+  });
+
+  it('refuses scp that is not an array of strings', async () => {
+    await expectRefused(okta().verify(accessToken({ scp: 'openid email' })), /scp must be an array of strings/);
+  });
+});
+
+describe('dialect "keycloak" (Keycloak access tokens)', () => {
+  const REALM = 'https://keycloak.example.com/realms/acme';
+  const keycloak = (options: Partial<VerifierOptions> = {}) => verifierFor({ issuer: REALM, audience: 'orders-api', dialect: 'keycloak', ...options });
+  const accessToken = (overrides: Record<string, unknown> = {}) =>
+    mintExact({
+      exp: inAnHour(), iat: nowSeconds(), jti: 'onrtac:5b5e8a1e', iss: REALM, aud: ['orders-api', 'account'], sub: 'f3c2b0a1-user', typ: 'Bearer', azp: 'web-app',
+      sid: 'session-1', acr: '1', realm_access: { roles: ['offline_access', 'default-roles-acme'] },
+      resource_access: { 'orders-api': { roles: ['orders:read'] }, account: { roles: ['manage-account'] } },
+      scope: 'openid profile email', email_verified: true, preferred_username: 'alice', ...overrides,
+    });
+
+  it('accepts an access token: client from azp, scope split, realm roles and this API’s client roles as permissions', async () => {
+    const result = await keycloak().verify(accessToken());
+    expect(result).toMatchObject({ dialect: 'keycloak', clientId: 'web-app', scopes: ['openid', 'profile', 'email'] });
+    expect(result.permissions).toEqual(['offline_access', 'default-roles-acme', 'orders:read']);
+  });
+
+  it('leaves out the roles other clients hold', async () => {
+    expect((await keycloak().verify(accessToken())).permissions).not.toContain('manage-account');
+  });
+
+  it('refuses an ID token (typ claim "ID") with the ID-token hint', async () => {
+    await expectRefused(keycloak().verify(accessToken({ typ: 'ID', aud: 'orders-api', nonce: 'n' })), /typ claim is "ID", Keycloak access tokens say "Bearer": this is an ID token/);
+  });
+
+  it('refuses a client other than the configured clientId', async () => {
+    await expectRefused(keycloak({ clientId: 'mobile-app' }).verify(accessToken()), /client id is "web-app", expected "mobile-app"/);
+  });
+});
+
+describe('claims mapping (scopes and permissions from any claim)', () => {
+  it('reads scopes from a named claim holding a space-separated string', async () => {
+    const result = await verifierFor({ claims: { scopes: 'scp' } }).verify(mint({ scope: undefined, scp: 'orders:read orders:write' }));
+    expect(result.scopes).toEqual(['orders:read', 'orders:write']);
+  });
+
+  it('reads permissions from a dotted path holding an array', async () => {
+    const result = await verifierFor({ claims: { permissions: 'realm_access.roles' } }).verify(mint({ realm_access: { roles: ['admin'] } }));
+    expect(result.permissions).toEqual(['admin']);
+  });
+
+  it('overrides a vendor dialect’s own claim', async () => {
+    const verifier = verifierFor({ issuer: 'https://example.okta.com/oauth2/default', dialect: 'okta', claims: { permissions: 'groups' } });
+    const token = mint({ iss: 'https://example.okta.com/oauth2/default', azp: undefined, cid: 'client', groups: ['Everyone', 'Admins'] });
+    expect((await verifier.verify(token)).permissions).toEqual(['Everyone', 'Admins']);
+  });
+
+  it('reads nothing when the claim is absent', async () => {
+    expect((await verifierFor({ claims: { permissions: 'roles' } }).verify(mint())).permissions).toEqual([]);
+  });
+
+  it('refuses a mapped claim that is neither a string nor an array of strings', async () => {
+    await expectRefused(verifierFor({ claims: { permissions: 'realm_access.roles' } }).verify(mint({ realm_access: { roles: [1] } })), /realm_access.roles must be an array of strings/);
+  });
+
+  it('never reads an inherited member through the path', async () => {
+    expect((await verifierFor({ claims: { scopes: 'realm_access.constructor.name' } }).verify(mint({ realm_access: {} }))).scopes).toEqual([]);
+  });
+
+  it('is a TypeError for an empty path segment', () => {
+    expect(() => verifierFor({ claims: { scopes: 'realm_access..roles' } })).toThrow(/`claims.scopes` must be a claim name or a dotted path/);
   });
 });

@@ -10,7 +10,9 @@ import { nodeCrypto } from '../src/crypto/node.js';
 import type { CryptoBackend } from '../src/crypto/types.js';
 import { cachedResults } from '../src/features.js';
 import { createVerifierWith, type VerifierOptions } from '../src/verifier.js';
+import type { JWK } from '../src/types.js';
 import { b64url, keyFor } from './helpers/keys.js';
+import { startJwksServer, type JwksServer } from './helpers/jwks-server.js';
 import { expectRefused } from './helpers/refusal.js';
 import { AUDIENCE, ISSUER, mint } from './helpers/tokens.js';
 
@@ -167,6 +169,52 @@ describe('resultCache', () => {
     advanceCacheClock(61_000);
     await verifier.verify(token);
     expect(counter.signatureChecks).toBe(3);
+  });
+
+  describe('with keys from a JWKS URL', () => {
+    let server: JwksServer;
+    const other = keyFor('RS256', 'rs256-other');
+    afterEach(async () => {
+      await server?.close();
+    });
+
+    /** A verifier fetching `/jwks` (fresh for 60 s) with the result cache on, and a wall clock that moves only when told. */
+    async function remoteVerifier(keys: JWK[]) {
+      server = await startJwksServer();
+      server.route('/jwks', { json: { keys } });
+      const start = Date.now();
+      let offset = 0;
+      vi.spyOn(Date, 'now').mockImplementation(() => start + offset);
+      const advance = (ms: number) => {
+        offset += ms;
+      };
+      return { ...countingVerifier({ keys: undefined, jwksUri: server.url('/jwks'), jwks: { cacheMaxAge: 60 }, resultCache: true }), advance };
+    }
+
+    it('refuses a cached token once a JWKS refresh has withdrawn the key that signed it', async () => {
+      const { verifier, advance } = await remoteVerifier([key.jwk, other.jwk]);
+      const token = mint();
+      await warm(verifier, token);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'auth0|user-1' });
+      server.route('/jwks', { json: { keys: [other.jwk] } });
+      advance(61_000);
+      await expectRefused(verifier.verify(token), /no key with kid/);
+      expect(server.hits('/jwks')).toBe(2);
+    });
+
+    it('keeps serving cached results across a refresh that keeps their key', async () => {
+      const { verifier, counter, advance } = await remoteVerifier([key.jwk, other.jwk]);
+      const token = mint();
+      await warm(verifier, token);
+      advance(61_000);
+      // The set is due: the hit goes back through the key source once, which refreshes…
+      await verifier.verify(token);
+      expect(server.hits('/jwks')).toBe(2);
+      const checks = counter.signatureChecks;
+      // …and the unchanged key is the same object in the new set, so the entry holds.
+      await verifier.verify(token);
+      expect(counter.signatureChecks).toBe(checks);
+    });
   });
 
   it('cannot be altered through a result handed to a caller', async () => {

@@ -49,7 +49,7 @@ describe('option validation', () => {
     ['a secret that is neither text nor bytes', configureHs({ algorithms: ['HS256'], secret: 12345 as unknown as string })],
     ['public keys for an HS-only API', configure({ algorithms: ['HS256'], secret: 'k'.repeat(32) })],
     ['both keys and jwksUri', configure({ jwksUri: 'https://tenant.example.com/.well-known/jwks.json' })],
-    ['an unknown dialect', configure({ dialect: 'okta' as 'any' })],
+    ['an unknown dialect', configure({ dialect: 'kong' as 'any' })],
     ['a negative clockTolerance', configure({ clockTolerance: -1 })],
     ['a NaN clockTolerance', configure({ clockTolerance: Number.NaN })],
     ['a zero maxTokenAge', configure({ maxTokenAge: 0 })],

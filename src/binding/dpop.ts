@@ -4,14 +4,16 @@
  * `jti` recorded, so that a proof refused for any reason never occupies the replay store.
  */
 import { base64url, calculateJwkThumbprint } from 'jose';
+import { isBase64Url } from '../crypto/base64url.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from '../crypto/types.js';
 import { AccessTokenError, GuardError, invalidToken } from '../errors.js';
+import { quote } from '../quote.js';
 import type { DpopOptions } from '../options.js';
 import type { JWK } from '../types.js';
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop-algorithms.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
-import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay-store.js';
+import { MemoryReplayStore, ReplayStoreUnavailableError, type ProofIdentity, type ReplayStore } from './replay-store.js';
 
 export type { DpopOptions } from '../options.js';
 
@@ -44,7 +46,6 @@ export interface CheckedProof {
 
 // A proof carries one public key and a few claims; an RSA-4096 one is about 1.5 KB.
 const MAX_PROOF_LENGTH = 8192;
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
 // Members that only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1).
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -86,16 +87,19 @@ export async function checkDpopBinding(expectedJkt: string | undefined, request:
     throw invalidToken('The access token is not bound to the DPoP proof key.', `the proof key's thumbprint ${proof.thumbprint} is not the token's cnf.jkt ${expectedJkt}`, { scheme: 'DPoP' });
   }
   const jtiHash = await backend.sha256(new TextEncoder().encode(proof.jti));
-  // The entry lives as long as the proof could pass the iat check: derived from the proof alone,
-  // so a replay brings the same deadline (which the bounded memory store relies on).
-  const fresh = await markUsed(config.replayStore, `${proof.thumbprint}.${base64url.encode(jtiHash)}`, (proof.iat + config.iatWindow) * 1000);
+  // The entry's lifetime is the server's to set: a proof passes the iat check while its iat is
+  // within the window of now, and an accepted iat is at most one window ahead, so two windows
+  // from arrival outlast every proof. A client-chosen iat never decides how long anything lives.
+  const expiresAt = Date.now() + 2 * config.iatWindow * 1000;
+  const id = `${proof.thumbprint}.${base64url.encode(jtiHash)}`;
+  const fresh = await markUsed(config.replayStore, id, expiresAt, { keyThumbprint: proof.thumbprint, iat: proof.iat });
   if (!fresh) throw badProof(`the proof's jti was already used (replay)`);
 }
 
 /** A store that fails is our failure (503), whatever store it is; never a pass. */
-async function markUsed(store: ReplayStore, id: string, expiresAt: number): Promise<boolean> {
+async function markUsed(store: ReplayStore, id: string, expiresAt: number, proof: ProofIdentity): Promise<boolean> {
   try {
-    return (await store.markUsed(id, expiresAt)) === true;
+    return (await store.markUsed(id, expiresAt, proof)) === true;
   } catch (error) {
     if (error instanceof GuardError) throw error;
     throw new ReplayStoreUnavailableError(`the DPoP replay store failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -109,48 +113,51 @@ export async function checkProof(request: DpopRequest, config: DpopConfig, backe
   if (proof.length > MAX_PROOF_LENGTH) throw badProof(`the proof is ${proof.length} characters, over ${MAX_PROOF_LENGTH}`);
 
   const parts = proof.split('.');
-  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) throw badProof('the proof is not a compact JWS');
+  if (parts.length !== 3 || !parts.every(isBase64Url)) throw badProof('the proof is not a compact JWS (three canonical base64url parts)');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = decodeJson(headerPart, 'header', backend);
   const payload = decodeJson(payloadPart, 'payload', backend);
 
   // Header: what kind of JWT, signed how, with which key (§4.2).
-  if (!isDpopType(header.typ)) throw badProof(`the proof's typ is ${JSON.stringify(header.typ)}, not "dpop+jwt"`);
+  if (!isDpopType(header.typ)) throw badProof(`the proof's typ is ${quote(header.typ)}, not "dpop+jwt"`);
   const { alg } = header;
   if (typeof alg !== 'string' || !config.algorithms.has(alg)) {
-    throw badProof(`the proof's alg ${JSON.stringify(alg)} is not in [${[...config.algorithms].join(', ')}]`);
+    throw badProof(`the proof's alg ${quote(alg)} is not in [${[...config.algorithms].join(', ')}]`);
   }
   if (header.crit !== undefined) throw badProof('the proof marks header parameters critical, and no such extension is supported');
   const jwk = header.jwk;
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw badProof('the proof header has no jwk object');
   const privateMember = PRIVATE_MEMBERS.find((name) => name in jwk);
-  if (privateMember !== undefined) throw badProof(`the proof's jwk has the private member "${privateMember}"`);
+  if (privateMember !== undefined) throw badProof(`the proof's jwk has the private member ${quote(privateMember)}`);
 
   let key;
   try {
     key = await backend.importKey(jwk as JWK, alg);
   } catch (error) {
-    throw badProof(`the proof's jwk cannot verify ${alg}: ${(error as Error).message}`);
+    throw badProof(`the proof's jwk cannot verify ${quote(alg)}: ${(error as Error).message}`);
   }
   const valid = await backend.verify(key, `${headerPart}.${payloadPart}`, signaturePart);
   if (!valid) throw badProof('the proof signature does not verify with its jwk');
 
   // Claims (§4.2, §4.3 steps 7–12).
-  const { jti, htm, htu, iat, ath, nonce } = payload;
+  const { jti, htm, htu, iat, exp, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti === '') throw badProof('the proof has no jti');
   if (typeof htm !== 'string') throw badProof('the proof has no htm');
   if (typeof htu !== 'string') throw badProof('the proof has no htu');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw badProof('the proof has no numeric iat');
   if (typeof ath !== 'string') throw badProof('the proof has no ath (it must hash the access token)');
+  if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp))) throw badProof('the proof has a non-numeric exp');
 
   if (request.method === undefined) throw badProof('the request method was not given to the verifier, so htm cannot be checked');
-  if (htm !== request.method) throw badProof(`the proof's htm ${JSON.stringify(htm)} is not the request method ${request.method}`);
+  if (htm !== request.method) throw badProof(`the proof's htm ${quote(htm)} is not the request method ${quote(request.method)}`);
   checkHtu(htu, request.url);
 
   const now = Date.now() / 1000;
   if (Math.abs(now - iat) > config.iatWindow) {
     throw badProof(`the proof's iat ${iat} is more than ${config.iatWindow} s from now (${Math.floor(now)})`);
   }
+  // RFC 9449 does not require exp, but a proof that sets it has said when it stops counting (RFC 7519 §4.1.4).
+  if (exp !== undefined && now >= exp) throw badProof(`the proof's exp ${exp} is ${Math.round(now - exp)} s in the past`);
 
   const expectedAth = base64url.encode(await backend.sha256(backend.utf8Bytes(request.token)));
   if (!backend.timingSafeEqual(backend.utf8Bytes(ath), backend.utf8Bytes(expectedAth))) {
@@ -178,10 +185,10 @@ async function useNonce(source: DpopNonceSource, reason: string): Promise<Access
 function checkHtu(htu: string, requestUrl: string | undefined): void {
   if (requestUrl === undefined) throw badProof('the request URL was not given to the verifier, so htu cannot be checked');
   const expected = normalizeHttpUri(requestUrl);
-  if (expected === undefined) throw badProof(`the request URL ${JSON.stringify(requestUrl)} is not absolute; the adapter must give scheme and host`);
+  if (expected === undefined) throw badProof(`the request URL ${quote(requestUrl)} is not absolute; the adapter must give scheme and host`);
   const actual = normalizeHttpUri(htu);
-  if (actual === undefined) throw badProof(`the proof's htu ${JSON.stringify(htu)} is not an absolute http(s) URI`);
-  if (actual !== expected) throw badProof(`the proof's htu ${actual} is not the request URI ${expected}`);
+  if (actual === undefined) throw badProof(`the proof's htu ${quote(htu)} is not an absolute http(s) URI`);
+  if (actual !== expected) throw badProof(`the proof's htu ${quote(actual)} is not the request URI ${quote(expected)}`);
 }
 
 /** `dpop+jwt`, compared as a media type: case-insensitive, `application/` optional (RFC 7515 §4.1.9). */

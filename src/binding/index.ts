@@ -3,7 +3,8 @@
  * prove possession of it? A bound token is never accepted as a plain bearer token, and a binding
  * this verifier was not configured to check refuses the token rather than being ignored.
  */
-import { invalidToken, type AuthScheme } from '../errors.js';
+import { invalidRequest, invalidToken, type AuthScheme } from '../errors.js';
+import { quote } from '../quote.js';
 import type { CryptoBackend } from '../crypto/types.js';
 import type { VerifierOptions } from '../options.js';
 import type { Binding, JWTClaims, RequestLike } from '../types.js';
@@ -55,7 +56,7 @@ export function createSenderConstraintStep(options: BindingOptions, backend: Cry
 
   return (claims, scheme, token, dpopProof, context) => {
     const cnf = readConfirmation(claims);
-    checkScheme(cnf, scheme, dpop);
+    checkScheme(cnf, scheme, dpop, dpopProof);
     if (cnf.x5t === undefined && mtls?.required) {
       throw invalidToken('The access token must be certificate-bound.', 'mtls.required is set and the token has no cnf x5t#S256');
     }
@@ -78,15 +79,21 @@ export function createSenderConstraintStep(options: BindingOptions, backend: Cry
 
 /**
  * The scheme must suit the token: a DPoP-bound token never travels as Bearer (RFC 9449 §7.2,
- * the downgrade), DPoP needs the `dpop` option, and `dpop.required` accepts nothing else.
+ * the downgrade), DPoP needs the `dpop` option, and `dpop.required` accepts nothing else. A
+ * Bearer request that carries a DPoP proof to an API that checks proofs is refused too: the
+ * client meant the proof to count, and silently ignoring it would accept what it never
+ * proved (RFC 9449 §7.2: a DPoP proof goes with the DPoP scheme).
  */
-function checkScheme(cnf: Confirmation, scheme: AuthScheme, dpop: DpopConfig | undefined): void {
+function checkScheme(cnf: Confirmation, scheme: AuthScheme, dpop: DpopConfig | undefined, dpopProof: string | undefined): void {
   if (scheme === 'DPoP') {
     if (dpop === undefined) throw invalidToken(INVALID, 'the DPoP scheme was used and this verifier has no dpop option');
     return;
   }
   if (cnf.jkt !== undefined) {
     throw invalidToken('The access token is DPoP-bound; send it with the DPoP scheme and a proof.', 'a DPoP-bound token (cnf.jkt) was presented with the Bearer scheme');
+  }
+  if (dpop !== undefined && dpopProof !== undefined) {
+    throw invalidRequest('A DPoP proof was sent with the Bearer scheme; use the DPoP scheme.', 'the request has a DPoP header and uses the Bearer scheme');
   }
   if (dpop?.required) throw invalidToken('The access token must be DPoP-bound.', 'dpop.required is set and the Bearer scheme was used');
 }
@@ -101,7 +108,7 @@ function readConfirmation(claims: JWTClaims): Confirmation {
   if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) throw invalidToken(INVALID, 'cnf is not an object');
   const members = Object.keys(cnf);
   const unknown = members.filter((name) => !KNOWN_METHODS.has(name));
-  if (unknown.length > 0) throw invalidToken(INVALID, `cnf has confirmation methods this verifier cannot check: ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw invalidToken(INVALID, `cnf has confirmation methods this verifier cannot check: ${unknown.map(quote).join(', ')}`);
   if (members.length === 0) throw invalidToken(INVALID, 'cnf is empty');
   const x5t = cnf['x5t#S256'];
   const jkt = cnf.jkt;

@@ -1,7 +1,9 @@
 /**
  * A DPoP replay store shared through Redis, for APIs that run on more than one instance: a proof
  * accepted by one instance is refused by all the others. One `SET key 1 PX ttl NX` per proof,
- * atomic in Redis, with the key expiring when the proof could no longer pass the `iat` check.
+ * atomic in Redis, with the key expiring (a span set by our clock, never by the proof) once the
+ * proof could no longer pass the `iat` check. Keys are per proof key and never evicted by us, so
+ * one client's flood cannot make another's proofs fail; size Redis for peak proofs × 2 × iatWindow.
  *
  * The library does not depend on a Redis client: pass your own. ioredis fits as it is:
  *

@@ -15,6 +15,7 @@ import {
   type VerifyKeyObjectInput,
 } from 'node:crypto';
 import type { JWK } from '../types.js';
+import { assertCanonicalEnd, hasCanonicalEnd } from './base64url.js';
 import { SIGNING_ALGORITHMS, keyMismatch, type CryptoBackend, type PreparedKey, type SigningAlgorithm } from './types.js';
 
 interface NodeKey extends PreparedKey {
@@ -75,6 +76,8 @@ function signatureBytes(base64url: string): Buffer {
 
 function verify(prepared: PreparedKey, signingInput: string, signatureText: string): boolean {
   const key = prepared as NodeKey;
+  // Another spelling of the signature is not the signature (base64url.ts).
+  if (!hasCanonicalEnd(signatureText)) return false;
   const data = signingInputBytes(signingInput);
   const signature = signatureBytes(signatureText);
   if (key.signatureLength !== undefined && signature.length !== key.signatureLength) return false;
@@ -105,6 +108,7 @@ const TEXT_SCRATCH = Buffer.allocUnsafeSlow(8192);
 const TEXT_SCRATCH_MAX_INPUT = Math.floor((TEXT_SCRATCH.length * 4) / 3);
 
 function decodeBase64UrlText(input: string): string {
+  assertCanonicalEnd(input);
   if (input.length > TEXT_SCRATCH_MAX_INPUT) return Buffer.from(input, 'base64url').toString('utf8');
   const length = TEXT_SCRATCH.write(input, 0, 'base64url');
   return TEXT_SCRATCH.toString('utf8', 0, length);
@@ -117,7 +121,10 @@ export const nodeCrypto: CryptoBackend = {
   sha256: (data) => createHash('sha256').update(data).digest(),
   // Not latin1: it keeps only the low byte of each character, so two strings could verify alike.
   utf8Bytes: (text) => Buffer.from(text, 'utf8'),
-  decodeBase64Url: (input) => Buffer.from(input, 'base64url'),
+  decodeBase64Url: (input) => {
+    assertCanonicalEnd(input);
+    return Buffer.from(input, 'base64url');
+  },
   decodeBase64UrlText,
   timingSafeEqual: (a, b) => a.length === b.length && nodeTimingSafeEqual(a, b),
 };

@@ -4,6 +4,7 @@
  * WebCrypto. Nothing else in the core imports a platform crypto API.
  */
 import type { JWK } from '../types.js';
+import { quote } from '../quote.js';
 
 /** A key made ready for one algorithm by a backend; opaque to the rest of the core. */
 export interface PreparedKey {
@@ -19,7 +20,7 @@ export interface CryptoBackend {
   importKey(jwk: JWK, alg: string): PreparedKey | Promise<PreparedKey>;
   /**
    * Checks a JWS signature: `signature` is the base64url segment (its alphabet already
-   * checked), over the UTF-8 bytes of `signingInput` (`header "." payload`). Text in, so the
+   * checked; a non-canonical spelling is false), over the UTF-8 bytes of `signingInput` (`header "." payload`). Text in, so the
    * Node backend can decode into reused buffers. Never throws for a bad signature: false.
    */
   verify(key: PreparedKey, signingInput: string, signature: string): boolean | Promise<boolean>;
@@ -30,7 +31,10 @@ export interface CryptoBackend {
    * a segment (a non-ASCII look-alike, say) can verify in its place.
    */
   utf8Bytes(text: string): Uint8Array;
-  /** Decodes base64url that the caller has already checked is of the base64url alphabet. */
+  /**
+   * Decodes base64url that the caller has already checked is of the base64url alphabet. Throws
+   * for a non-canonical encoding (base64url.ts), so no second spelling decodes to the same bytes.
+   */
   decodeBase64Url(input: string): Uint8Array;
   /** The same, read as UTF-8 text (a JOSE header or payload). */
   decodeBase64UrlText(input: string): string;
@@ -64,12 +68,12 @@ export function isSigningAlgorithm(alg: string): alg is SigningAlgorithm {
 
 /** Checks that a JWK can serve `alg`; returns a reason when it cannot. Shared by both backends. */
 export function keyMismatch(jwk: JWK, alg: string): string | undefined {
-  if (!isSigningAlgorithm(alg)) return `algorithm ${alg} is not supported`;
+  if (!isSigningAlgorithm(alg)) return `algorithm ${quote(alg)} is not supported`;
   const spec: { kty: string; crv?: string } = SIGNING_ALGORITHMS[alg];
   if (jwk.kty !== spec.kty) return `key type ${String(jwk.kty)} cannot verify ${alg}`;
   if (spec.crv !== undefined && jwk.crv !== spec.crv) return `curve ${String(jwk.crv)} cannot verify ${alg}`;
   if (jwk.alg !== undefined && jwk.alg !== alg) return `the key is for ${jwk.alg}, the token says ${alg}`;
-  if (jwk.use !== undefined && jwk.use !== 'sig') return `the key's use is "${jwk.use}", not "sig"`;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return `the key's use is ${quote(jwk.use)}, not "sig"`;
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
     return 'the key\'s key_ops do not include "verify"';
   }

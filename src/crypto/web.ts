@@ -4,6 +4,7 @@
  */
 import { base64url } from 'jose';
 import type { JWK } from '../types.js';
+import { assertCanonicalEnd, hasCanonicalEnd } from './base64url.js';
 import { SIGNING_ALGORITHMS, keyMismatch, type CryptoBackend, type PreparedKey, type SigningAlgorithm } from './types.js';
 
 interface WebKey extends PreparedKey {
@@ -50,6 +51,8 @@ async function importKey(jwk: JWK, alg: string): Promise<WebKey> {
 
 async function verify(prepared: PreparedKey, signingInput: string, signatureText: string): Promise<boolean> {
   const key = prepared as WebKey;
+  // Another spelling of the signature is not the signature (base64url.ts).
+  if (!hasCanonicalEnd(signatureText)) return false;
   const data = utf8Encoder.encode(signingInput);
   const signature = base64url.decode(signatureText);
   if (key.signatureLength !== undefined && signature.length !== key.signatureLength) return false;
@@ -75,8 +78,14 @@ export const webCrypto: CryptoBackend = {
   importKey,
   verify,
   utf8Bytes: (text) => utf8Encoder.encode(text),
-  decodeBase64Url: (input) => base64url.decode(input),
-  decodeBase64UrlText: (input) => utf8.decode(base64url.decode(input)),
+  decodeBase64Url: (input) => {
+    assertCanonicalEnd(input);
+    return base64url.decode(input);
+  },
+  decodeBase64UrlText: (input) => {
+    assertCanonicalEnd(input);
+    return utf8.decode(base64url.decode(input));
+  },
   sha256: async (data) => new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource)),
   timingSafeEqual,
 };

@@ -14,6 +14,8 @@ import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
 import { prepareDecryptionKeys, type DecryptionKey, type DecryptionKeyInput } from './decryption-keys.js';
 import { invalidToken } from '../errors.js';
 import { isCompactJwe } from './compact.js';
+import { quote } from '../quote.js';
+import { isBase64Url } from '../crypto/base64url.js';
 import type { VerifierOptions } from '../options.js';
 
 export { isCompactJwe };
@@ -132,18 +134,18 @@ function inspect(token: string, config: DecryptionConfig): Inspected {
   const header = parseHeader(protectedHeader);
   const { alg, enc } = header;
   if (!config.keyManagement.has(alg)) {
-    throw invalidToken(INVALID, `JWE alg "${alg}" is not in the allow-list [${[...config.keyManagement].join(', ')}]`);
+    throw invalidToken(INVALID, `JWE alg ${quote(alg)} is not in the allow-list [${[...config.keyManagement].join(', ')}]`);
   }
   if (!config.contentEncryption.has(enc)) {
-    throw invalidToken(INVALID, `JWE enc "${enc}" is not in the allow-list [${[...config.contentEncryption].join(', ')}]`);
+    throw invalidToken(INVALID, `JWE enc ${quote(enc)} is not in the allow-list [${[...config.contentEncryption].join(', ')}]`);
   }
   if (header.zip !== undefined) throw invalidToken(INVALID, 'the JWE is compressed ("zip"); compressed tokens are refused');
   if (header.crit !== undefined) {
-    throw invalidToken(INVALID, `the JWE header marks ${JSON.stringify(header.crit)} critical, and no such extension is supported`);
+    throw invalidToken(INVALID, `the JWE header marks ${quote(header.crit)} critical, and no such extension is supported`);
   }
   checkContentType(header.cty);
-  if (![encryptedKey, iv, ciphertext, tag].every((part) => SEGMENT.test(part))) {
-    throw invalidToken(MALFORMED, 'a part of the JWE is empty or not base64url (RSA-OAEP tokens have all five)');
+  if (![encryptedKey, iv, ciphertext, tag].every(isBase64Url)) {
+    throw invalidToken(MALFORMED, 'a part of the JWE is empty or not base64url (canonically encoded; RSA-OAEP tokens have all five)');
   }
   const sizes = CONTENT_ENCRYPTION[enc] as { iv: number; tag: number };
   if (iv.length !== encodedLength(sizes.iv) || tag.length !== encodedLength(sizes.tag)) {
@@ -153,7 +155,7 @@ function inspect(token: string, config: DecryptionConfig): Inspected {
 }
 
 function parseHeader(segment: string): JweHeader {
-  if (!SEGMENT.test(segment)) throw invalidToken(MALFORMED, 'the JWE protected header is empty or not base64url');
+  if (!isBase64Url(segment)) throw invalidToken(MALFORMED, 'the JWE protected header is empty or not base64url (canonically encoded)');
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(segment)));
@@ -184,7 +186,7 @@ function checkContentType(cty: unknown): void {
   const lower = cty.toLowerCase();
   const mediaType = lower.includes('/') ? lower : `application/${lower}`;
   if (!NESTED_JWT_TYPES.has(mediaType)) {
-    throw invalidToken(INVALID, `the JWE cty is "${cty}"; a nested signed JWT has cty JWT, at+jwt or application/at+jwt`);
+    throw invalidToken(INVALID, `the JWE cty is ${quote(cty)}; a nested signed JWT has cty JWT, at+jwt or application/at+jwt`);
   }
 }
 
@@ -200,7 +202,7 @@ function candidates({ header, encryptedKeyBytes }: Inspected, keys: readonly Dec
   const named = kid === undefined ? [] : keys.filter((key) => key.kid === kid);
   const pool = named.length > 0 ? named : kid === undefined ? keys : keys.filter((key) => key.kid === undefined);
   if (pool.length === 0) {
-    throw invalidToken(INVALID, `the JWE names kid "${kid}" and no decryption key has it (configured: ${keys.map((key) => key.label).join(', ')})`);
+    throw invalidToken(INVALID, `the JWE names kid ${quote(kid)} and no decryption key has it (configured: ${keys.map((key) => key.label).join(', ')})`);
   }
   const usable = pool.filter((key) => (key.alg === undefined || key.alg === alg) && key.modulusBytes === encryptedKeyBytes);
   if (usable.length === 0) {

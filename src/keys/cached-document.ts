@@ -53,6 +53,18 @@ export function effectiveMaxAge(headerMaxAge: number | undefined, defaultSeconds
   return Math.min(MAX_MAX_AGE, Math.max(MIN_MAX_AGE, headerMaxAge));
 }
 
+/**
+ * The wait after a successful routine fetch (at startup, or because the copy expired), before a
+ * fetch for an unknown `kid` may go. Short, because an issuer that swaps keys without publishing
+ * the next one first leaves every new token refused until we look again; the full cooldown
+ * follows a fetch an unknown `kid` triggered (so a flood of invented kids costs one fetch per
+ * cooldown) and any failed fetch (so a struggling issuer is not hammered).
+ */
+export const ROUTINE_MIN_INTERVAL_MS = 5000;
+
+/** Why a fetch is made: the copy is missing or expired, or a lookup found nothing in it. */
+export type FetchCause = 'routine' | 'unknown-kid';
+
 /** What a loader hands `CachedDocument`: the value, and the response's max-age if it had one. */
 export interface Loaded<T> {
   value: T;
@@ -112,11 +124,14 @@ export class CachedDocument<T> {
     return this.inflight !== undefined || now >= this.nextFetchAt;
   }
 
-  /** Starts a fetch, or joins the running one. Never rejects: the outcome lands in the fields. */
-  refresh(): Promise<void> {
+  /**
+   * Starts a fetch, or joins the running one. Never rejects: the outcome lands in the fields.
+   * `cause` sets the wait before the next fetch (see `ROUTINE_MIN_INTERVAL_MS`).
+   */
+  refresh(cause: FetchCause = 'routine'): Promise<void> {
     if (this.inflight === undefined) {
       // Cleared in a later reaction, after the assignment, even if `load` fails synchronously.
-      this.inflight = this.run().finally(() => {
+      this.inflight = this.run(cause).finally(() => {
         this.inflight = undefined;
       });
     }
@@ -156,7 +171,7 @@ export class CachedDocument<T> {
     return new KeysUnavailableError(reason, this.retryAfter(now), { cause: this.failure });
   }
 
-  private async run(): Promise<void> {
+  private async run(cause: FetchCause): Promise<void> {
     this.fetchCount++;
     try {
       const { value, maxAge } = await this.load();
@@ -172,8 +187,9 @@ export class CachedDocument<T> {
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
     } finally {
-      // The cooldown counts from the end of the attempt, whatever its outcome.
-      this.nextFetchAt = Date.now() + this.options.cooldownMs;
+      // The wait counts from the end of the attempt.
+      const full = this.failure !== undefined || cause === 'unknown-kid';
+      this.nextFetchAt = Date.now() + (full ? this.options.cooldownMs : Math.min(ROUTINE_MIN_INTERVAL_MS, this.options.cooldownMs));
     }
   }
 }

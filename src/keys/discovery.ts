@@ -112,6 +112,11 @@ class DiscoveredJwksSource implements DiscoveredJwks {
     return refreshed.then(() => this.answer(header, Date.now()));
   }
 
+  /** Current while the key source of the discovered `jwks_uri` still holds it. */
+  isCurrent(key: JWK): boolean {
+    return this.current !== undefined && this.current.isCurrent(key);
+  }
+
   private answer(header: JWTHeader, now: number): JWK | Promise<JWK> {
     // A usable metadata copy always has its key source: `use` ran before it was stored.
     if (this.cache.usable(now) === undefined || this.current === undefined) {

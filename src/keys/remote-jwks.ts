@@ -1,13 +1,15 @@
 /**
  * A key source backed by one JWKS URL, following README's "Key source behaviour": the last good
  * set is served from memory (synchronously) until its max age; past it, or for an unknown `kid`,
- * it is refetched, at most once per cooldown window, with concurrent callers sharing the one
- * fetch; when refreshes fail, the last good set serves until `maxStale`, then lookups are our 503.
+ * it is refetched, with concurrent callers sharing the one fetch: an unknown `kid` may trigger a
+ * fetch 5 s after a routine one (so a rotation the issuer did not pre-publish is seen within
+ * seconds), then at most once per cooldown window; when refreshes fail, the last good set serves until `maxStale`, then lookups are our 503.
  *
  * The refresh rules live in `CachedDocument` (cached-document.ts), which discovery reuses for
  * issuer metadata.
  */
 import { invalidToken } from '../errors.js';
+import { quote } from '../quote.js';
 import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { CachedDocument, resolveJwksOptions, type ResolvedJwksOptions } from './cached-document.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
@@ -26,6 +28,7 @@ export interface RemoteJwks extends KeySource {
   readonly maxAge: number | undefined;
   /** Why the most recent fetch failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  isCurrent(key: JWK): boolean;
   /** Fetches the set now unless it is fresh; rejects with our 503 when it cannot be had. */
   ready(): Promise<void>;
   /** The cached set and its times, for a `KeyCacheSnapshot`; undefined before the first fetch. */
@@ -62,6 +65,11 @@ class KeySet {
   private readonly chosen = new Map<string | undefined, Map<string, JWK>>();
 
   constructor(readonly keys: readonly JWK[]) {}
+
+  /** Whether `key` is one of this set's own objects. A handful of keys: a scan, no allocation. */
+  has(key: JWK): boolean {
+    return this.keys.includes(key);
+  }
 
   /** The key for `header`, undefined for an unknown `kid`; throws 401 as `selectKey` does. */
   find(header: JWTHeader): JWK | undefined {
@@ -100,7 +108,7 @@ class RemoteJwksSource implements RemoteJwks {
       });
       const keys = parseJwks(json);
       if (keys === undefined) throw new Error(`${uri}: bad JWKS (no "keys" array)`);
-      return { value: new KeySet(keys), maxAge };
+      return { value: new KeySet(keepUnchanged(keys, this.cache.value?.keys)), maxAge };
     }, options);
     if (seed !== undefined) this.cache.seed(new KeySet(seed.keys), seed.fetchedAt, seed.maxAge);
   }
@@ -117,16 +125,26 @@ class RemoteJwksSource implements RemoteJwks {
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
     const now = Date.now();
-    if (now < this.cache.expiresAt) {
+    const fresh = now < this.cache.expiresAt;
+    if (fresh) {
       // Fresh means a set is cached.
       const key = this.cache.value!.find(header);
       if (key !== undefined) return key;
     }
     if (!this.cache.mayFetch(now)) return this.answer(header, now);
-    const refreshed = this.cache.refresh();
+    const refreshed = this.cache.refresh(fresh ? 'unknown-kid' : 'routine');
     const stale = this.cache.servingThroughOutage(now)?.find(header);
     if (stale !== undefined) return stale;
     return refreshed.then(() => this.answer(header, Date.now()));
+  }
+
+  /**
+   * A key is current while the set it came from is fresh and still holds it. Past the set's max
+   * age the answer is no, so a cached result goes back through `getKey`, which refreshes; the
+   * refreshed set reuses unchanged keys' objects, so the answer is yes again after it.
+   */
+  isCurrent(key: JWK): boolean {
+    return Date.now() < this.cache.expiresAt && this.cache.value!.has(key);
   }
 
   /** The answer from what is cached, when no (further) fetch may be made. */
@@ -166,6 +184,17 @@ class RemoteJwksSource implements RemoteJwks {
 const NO_KEYS: readonly JWK[] = Object.freeze([]);
 
 /**
+ * The fetched keys, with every key that is unchanged since the previous set replaced by the
+ * previous object: a routine refresh then keeps the keys prepared for verification, and the
+ * results they verified, which are tied to the key objects.
+ */
+function keepUnchanged(fetched: JWK[], previous: readonly JWK[] | undefined): JWK[] {
+  if (previous === undefined || previous.length === 0) return fetched;
+  const byContent = new Map(previous.map((key) => [JSON.stringify(key), key]));
+  return fetched.map((key) => byContent.get(JSON.stringify(key)) ?? key);
+}
+
+/**
  * A key source for one JWKS URL. Throws a TypeError at once for a URL that could never be fetched
  * (not absolute, or http on a non-loopback host): that is a configuration mistake, not an outage.
  */
@@ -173,9 +202,4 @@ export function createRemoteJwks(jwksUri: string, options?: JwksOptions, seed?: 
   const refusal = checkUrl(jwksUri);
   if (refusal) throw new TypeError(`jwksUri ${refusal.message}`);
   return new RemoteJwksSource(jwksUri, resolveJwksOptions(options), seed);
-}
-
-/** A token-supplied kid for a log line: quoted, control characters escaped, length bounded. */
-function quote(kid: string | undefined): string {
-  return kid === undefined ? '(none)' : JSON.stringify(kid.length > 100 ? `${kid.slice(0, 100)}…` : kid);
 }

@@ -5,6 +5,7 @@
  */
 import { keyMismatch } from '../crypto/types.js';
 import { invalidToken } from '../errors.js';
+import { quote } from '../quote.js';
 import type { JWK, JWTHeader } from '../types.js';
 
 /**
@@ -39,7 +40,7 @@ function refuse(keys: readonly JWK[], kid: string | undefined, alg: string, usab
       'The token cannot be verified.',
       kid === undefined
         ? `the token has no kid and ${usableCount} keys could verify ${alg}: refusing to guess`
-        : `${usableCount} keys with kid "${kid}" could verify ${alg}: refusing to guess`,
+        : `${usableCount} keys with kid ${quote(kid)} could verify ${alg}: refusing to guess`,
     );
   }
   if (kid === undefined) {
@@ -47,6 +48,6 @@ function refuse(keys: readonly JWK[], kid: string | undefined, alg: string, usab
   }
   throw invalidToken(
     'The token cannot be verified.',
-    `the key with kid "${kid}" cannot verify ${alg}: ${named.map((key) => keyMismatch(key, alg)).join('; ')}`,
+    `the key with kid ${quote(kid)} cannot verify ${alg}: ${named.map((key) => keyMismatch(key, alg)).join('; ')}`,
   );
 }

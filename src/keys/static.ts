@@ -6,6 +6,7 @@
  */
 import { base64url, exportJWK, importSPKI, importX509 } from 'jose';
 import { invalidToken } from '../errors.js';
+import { quote } from '../quote.js';
 import type { JSONWebKeySet, JWK, JWTHeader, KeySource } from '../types.js';
 import { selectKey } from './select.js';
 
@@ -51,7 +52,7 @@ function choose(keys: readonly JWK[], header: JWTHeader): JWK {
   if (named) return named;
   const unnamed = keys.filter((candidate) => candidate.kid === undefined);
   if (unnamed.length === 0) {
-    throw invalidToken('The token cannot be verified.', `no configured key has kid "${String(header.kid)}"`);
+    throw invalidToken('The token cannot be verified.', `no configured key has kid ${quote(header.kid)}`);
   }
   // With no kid to match, selectKey answers a key or throws (none fits, or several do).
   return selectKey(unnamed, { ...header, kid: undefined }) as JWK;

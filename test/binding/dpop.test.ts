@@ -8,6 +8,7 @@ import { generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../../src/index.js';
 import { AccessTokenError } from '../../src/errors.js';
+import { respell, withSegment } from '../helpers/tokens.js';
 import { proof, proofKey, unsignedProof, type ProofKey } from './support/proofs.js';
 import { createTestIssuer, type TestIssuer } from './support/tokens.js';
 
@@ -102,6 +103,17 @@ describe('a valid DPoP request', () => {
     expect((await call(verifierWith(), { url, proof: await proof(key, { url: URL_, token }) })).binding).toBe('dpop');
   });
 
+  it('accepts a proof whose exp is in the future', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 30;
+    expect((await call(verifierWith(), { proof: await proof(key, { url: URL_, token, claims: { exp } }) })).binding).toBe('dpop');
+  });
+
+  it('ignores a DPoP header beside a Bearer token at an API that does not accept DPoP', async () => {
+    const unbound = await issuer.mint();
+    const verifier = createVerifier(issuer.options());
+    expect((await call(verifier, { scheme: 'Bearer', token: unbound, proof: await proof(key, { url: URL_, token: unbound }) })).binding).toBe('bearer');
+  });
+
   it('accepts typ "application/dpop+jwt" (RFC 7515 §4.1.9)', async () => {
     expect((await call(verifierWith(), { proof: await proof(key, { url: URL_, token, header: { typ: 'application/dpop+jwt' } }) })).binding).toBe('dpop');
   });
@@ -130,7 +142,7 @@ describe('a bad or missing proof: 401 invalid_dpop_proof in the DPoP challenge',
   });
 
   it.each([
-    ['typ missing', { typ: undefined }, /typ is undefined/],
+    ['typ missing', { typ: undefined }, /typ is \(none\)/],
     ['typ "JWT"', { typ: 'JWT' }, /typ is "JWT"/],
     ['typ "at+jwt"', { typ: 'at+jwt' }, /typ is "at\+jwt"/],
     ['a crit header', { crit: ['exp'], exp: 1 }, /critical/],
@@ -190,12 +202,13 @@ describe('a bad or missing proof: 401 invalid_dpop_proof in the DPoP challenge',
     ['no iat', { iat: undefined }, /no numeric iat/],
     ['a string iat', { iat: String(Math.floor(Date.now() / 1000)) }, /no numeric iat/],
     ['no ath', { ath: undefined }, /no ath/],
+    ['a string exp', { exp: 'soon' }, /non-numeric exp/],
   ])('claims: %s', async (_name, claims, reason) => {
     await badProof(call(verifierWith(), { proof: await proof(key, { url: URL_, token, claims }) }), reason);
   });
 
   it('htm of another method, or of other case', async () => {
-    await badProof(call(verifierWith(), { method: 'POST', proof: await proof(key, { url: URL_, token, method: 'GET' }) }), /htm "GET" is not the request method POST/);
+    await badProof(call(verifierWith(), { method: 'POST', proof: await proof(key, { url: URL_, token, method: 'GET' }) }), /htm "GET" is not the request method "POST"/);
     await badProof(call(verifierWith(), { proof: await proof(key, { url: URL_, token, method: 'get' }) }), /htm "get"/);
   });
 
@@ -226,6 +239,16 @@ describe('a bad or missing proof: 401 invalid_dpop_proof in the DPoP challenge',
     expect((await call(verifierWith({ iatWindow: 300 }), { proof: await proof(key, { url: URL_, token, claims: { iat: now - 200 } }) })).binding).toBe('dpop');
   });
 
+  it('exp in the past (RFC 7519 §4.1.4 applies to a proof that carries exp)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await badProof(call(verifierWith(), { proof: await proof(key, { url: URL_, token, claims: { exp: now - 30 } }) }), /exp \d+ is \d+ s in the past/);
+  });
+
+  it('a signature spelled non-canonically (unused trailing bits set, RFC 4648 §3.5)', async () => {
+    const good = await proof(key, { url: URL_, token });
+    await badProof(call(verifierWith(), { proof: withSegment(good, 2, respell) }), /not a compact JWS/);
+  });
+
   it('ath of another token', async () => {
     const otherToken = await issuer.mint({ cnf: { jkt: key.jkt }, scope: 'other' });
     await badProof(call(verifierWith(), { proof: await proof(key, { url: URL_, token: otherToken }) }), /ath is not the hash/);
@@ -250,6 +273,16 @@ describe('a bad or missing proof: 401 invalid_dpop_proof in the DPoP challenge',
 describe('the token and the proof key: 401 invalid_token', () => {
   it('a valid proof by another key than cnf.jkt', async () => {
     await expectDpopRefusal(call(verifierWith(), { proof: await proof(other, { url: URL_, token }) }), 'invalid_token', /not the token's cnf.jkt/);
+  });
+
+  it('an unbound token sent as Bearer with a DPoP proof, at an API that accepts DPoP: 400 invalid_request', async () => {
+    const unbound = await issuer.mint();
+    const error = await refusal(call(verifierWith(), { scheme: 'Bearer', token: unbound, proof: await proof(key, { url: URL_, token: unbound }) }));
+    expect({ code: error.code, status: error.status, reason: error.reason }).toEqual({
+      code: 'invalid_request',
+      status: 400,
+      reason: 'the request has a DPoP header and uses the Bearer scheme',
+    });
   });
 
   it('the DPoP scheme with a token that is not DPoP-bound', async () => {

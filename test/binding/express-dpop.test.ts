@@ -47,6 +47,15 @@ describe('DPoP through the Express adapter', () => {
     expect(reply.json()).toEqual({ binding: 'dpop' });
   });
 
+  it('answers 400 invalid_request to an unbound token sent as Bearer with a DPoP header', async () => {
+    const unbound = await issuer.mint();
+    const reply = await send(`${origin}/messages`, {
+      headers: { authorization: `Bearer ${unbound}`, dpop: await proof(key, { url: `${origin}/messages`, token: unbound }) },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
   it('answers 401 invalid_dpop_proof in the DPoP challenge, Bearer offered too', async () => {
     const reply = await send(`${origin}/messages`, { headers: { authorization: `DPoP ${token}` } });
     expect(reply.status).toBe(401);

@@ -20,7 +20,7 @@ import {
   type AsymmetricAlgorithm,
 } from '../helpers/keys.js';
 import { expectRefused } from '../helpers/refusal.js';
-import { AUDIENCE, ISSUER, auth0Claims, mint } from '../helpers/tokens.js';
+import { AUDIENCE, ISSUER, auth0Claims, mint, respell, respellings, withSegment } from '../helpers/tokens.js';
 
 const SECRET = 'a-shared-secret-of-sixty-four-bytes-for-every-hs-algorithm-00000';
 
@@ -51,6 +51,32 @@ describe.each(BACKENDS)('the %s backend', (_, backend) => {
     const verifier = verifierFor(alg);
     await verifier.verify(tokenFor(alg, { sub: 'first' }));
     await expect(verifier.verify(tokenFor(alg, { sub: 'second' }))).resolves.toMatchObject({ subject: 'second' });
+  });
+
+  // 2048-bit RSA and 64-byte signatures leave 4 unused bits in the last character: 15 other spellings.
+  it.each(['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256', 'HS512'])('refuses every other spelling of a %s signature (RFC 4648 §3.5)', async (alg) => {
+    const token = tokenFor(alg);
+    const spellings = respellings(token.slice(token.lastIndexOf('.') + 1));
+    expect(spellings.length).toBeGreaterThanOrEqual(3);
+    const verifier = verifierFor(alg);
+    for (const spelling of spellings) await expectRefused(verifier.verify(withSegment(token, 2, () => spelling)), /not base64url/);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ header: { alg } });
+  });
+
+  it.each(['RS256', 'ES256'])('answers false itself for another spelling of a good %s signature', async (alg) => {
+    const token = tokenFor(alg);
+    const signingInput = token.slice(0, token.lastIndexOf('.'));
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    const key = await backend.importKey(keyFor(alg as AsymmetricAlgorithm).jwk, alg);
+    expect(await backend.verify(key, signingInput, signature)).toBe(true);
+    expect(await backend.verify(key, signingInput, respell(signature))).toBe(false);
+  });
+
+  it('refuses to decode a non-canonical segment', () => {
+    expect(backend.decodeBase64UrlText('e30')).toBe('{}');
+    expect(() => backend.decodeBase64UrlText('e31')).toThrow(/canonical/);
+    expect(() => backend.decodeBase64Url('AB')).toThrow(/canonical/);
+    expect(() => backend.decodeBase64Url('AAAAA')).toThrow(/canonical/);
   });
 
   it.each(ALL)('refuses an %s signature with a flipped bit', async (alg) => {

@@ -64,3 +64,33 @@ export function mintExact(claims: JWTClaims | Claims, { key = keyFor('RS256'), h
 export function verifierFor(options: Partial<VerifierOptions> = {}, key: TestKey = keyFor('RS256')): Verifier {
   return createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] }, algorithms: [key.alg], ...options });
 }
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Every other spelling of a base64url segment that lenient decoders read as the same bytes: its
+ * last character with other values in the bits it does not use (RFC 4648 §3.5). Empty for a
+ * segment with no unused bits (a length that is a multiple of 4).
+ */
+export function respellings(segment: string): string[] {
+  const unusedBits = ({ 2: 4, 3: 2 } as Record<number, number>)[segment.length % 4];
+  if (unusedBits === undefined) return [];
+  const value = BASE64URL_ALPHABET.indexOf(segment.at(-1) as string);
+  const spellings: string[] = [];
+  for (let low = 1; low < 1 << unusedBits; low++) spellings.push(segment.slice(0, -1) + (BASE64URL_ALPHABET[value ^ low] as string));
+  return spellings;
+}
+
+/** One other spelling of `segment` (see `respellings`); throws if it has none. */
+export function respell(segment: string): string {
+  const [first] = respellings(segment);
+  if (first === undefined) throw new Error(`a segment of ${segment.length} characters has no unused bits`);
+  return first;
+}
+
+/** `token` with its `index`-th dot-separated segment replaced by `replace(segment)`. */
+export function withSegment(token: string, index: number, replace: (segment: string) => string): string {
+  const parts = token.split('.');
+  parts[index] = replace(parts[index] as string);
+  return parts.join('.');
+}

@@ -16,6 +16,7 @@ import { MAX_DECRYPTION_KEYS, prepareDecryptionKeys } from '../../src/jwe/decryp
 import { AccessTokenError } from '../../src/errors.js';
 import { createVerifier, keyThumbprint, type VerifierOptions } from '../../src/index.js';
 import { createVerifier as createWebVerifier, encryptedTokens } from '../../adapters/web.js';
+import { respellings, withSegment } from '../helpers/tokens.js';
 
 const ISSUER = 'https://issuer.example.com/';
 const API = 'https://api.example.com';
@@ -360,6 +361,19 @@ describe('wrong key and tampering', () => {
     }
   });
 
+  it.each([
+    ['encrypted key', 1],
+    ['IV', 2],
+    ['authentication tag', 4],
+  ])('refuses, before decrypting, every other spelling of the %s (RFC 4648 §3.5)', async (_part, index) => {
+    // A128CBC-HS256: a 256-byte encrypted key, a 16-byte IV and tag, each leaving unused bits.
+    const token = await encrypt(await signedToken(), keyA.publicKey, { enc: 'A128CBC-HS256' });
+    const spellings = respellings(token.split('.')[index] as string);
+    expect(spellings.length).toBeGreaterThanOrEqual(3);
+    for (const spelling of spellings) expectRefusedBeforeDecryption(withSegment(token, index, () => spelling), 'not base64url');
+    await expect(verifierWith().verify(token)).resolves.toMatchObject({ encrypted: true });
+  });
+
   it('refuses a token whose protected header was altered (it is the AAD)', async () => {
     const token = await encrypt(await signedToken(), keyA.publicKey);
     const altered = withHeader(token, { alg: 'RSA-OAEP-256', enc: 'A256GCM', cty: 'at+jwt', x: 1 });
@@ -442,7 +456,7 @@ describe('refused forms', () => {
   it.each([
     ['an empty part', (token: string) => token.split('.').map((part, i) => (i === 2 ? '' : part)).join('.'), 'a part of the JWE is empty'],
     ['a part outside base64url', (token: string) => token.replace(/\.([^.]+)$/, '.+/+/'), 'not base64url'],
-    ['a short IV', (token: string) => token.split('.').map((part, i) => (i === 2 ? part.slice(0, 10) : part)).join('.'), 'IV or authentication tag has the wrong length for A256GCM'],
+    ['a short IV', (token: string) => token.split('.').map((part, i) => (i === 2 ? part.slice(0, 8) : part)).join('.'), 'IV or authentication tag has the wrong length for A256GCM'],
     ['a long tag', (token: string) => token.split('.').map((part, i) => (i === 4 ? `${part}AAAA` : part)).join('.'), 'wrong length'],
   ])('refuses, before decrypting, a token with %s', async (_name, mangle, reason) => {
     const token = mangle(sample);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it as base, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it as base, vi } from 'vitest';
 import { AccessTokenError, KeysUnavailableError } from '../../src/errors.js';
 import { MAX_KEYS, createRemoteJwks, type RemoteJwks } from '../../src/keys/remote-jwks.js';
 import type { JWK, JwksOptions } from '../../src/types.js';
@@ -394,3 +394,83 @@ describe.concurrent('createRemoteJwks', () => {
     });
   });
 });
+
+// Not concurrent: these tests set the clock the key source reads (Date.now) instead of waiting
+// out the real 5 s and 30 s windows; the fetches themselves are real.
+describe('key rotation the issuer did not publish ahead (issue 12)', () => {
+  let offset = 0;
+  const advance = (ms: number) => {
+    offset += ms;
+  };
+  beforeEach(() => {
+    offset = 0;
+    // Frozen but for `advance`: real time spent on a loaded machine must not count.
+    const start = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => start + offset);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const outcomeOf = (lookup: () => JWK | Promise<JWK>) => errorOf(lookup).catch(() => 'accepted' as const);
+
+  it('accepts tokens of the new key within 5 s of the swap, with the default 30 s cooldown', async ({ server }) => {
+    publish(server, keyA);
+    const jwks = source(server);
+    await jwks.getKey(headerFor(keyA)); // the startup fetch
+    publish(server, keyB); // swapped, never pre-published
+    let refusedMs = 0;
+    while (!(await lookupSucceeds(() => jwks.getKey(headerFor(keyB))))) {
+      advance(250);
+      refusedMs += 250;
+      expect(refusedMs).toBeLessThanOrEqual(5000);
+    }
+    expect(refusedMs).toBeGreaterThan(0);
+    expect(server.hits('/jwks')).toBe(2);
+  });
+
+  it('waits the full cooldown after a fetch an unknown kid triggered', async ({ server }) => {
+    publish(server, keyA);
+    const jwks = source(server);
+    await jwks.getKey(headerFor(keyA));
+    advance(5100);
+    await expect(outcomeOf(() => jwks.getKey(unknown))).resolves.toBeInstanceOf(AccessTokenError);
+    expect(server.hits('/jwks')).toBe(2);
+    publish(server, keyA, keyB);
+    advance(25_000);
+    await expect(outcomeOf(() => jwks.getKey(headerFor(keyB)))).resolves.toBeInstanceOf(AccessTokenError);
+    expect(server.hits('/jwks')).toBe(2);
+    advance(5100);
+    await expect(jwks.getKey(headerFor(keyB))).resolves.toMatchObject({ kid: 'key-b' });
+    expect(server.hits('/jwks')).toBe(3);
+  });
+
+  it('still spends at most one fetch per cooldown on a flood of unknown kids', async ({ server }) => {
+    publish(server, keyA);
+    const jwks = source(server);
+    await jwks.getKey(headerFor(keyA));
+    const flood = () => Promise.all(Array.from({ length: 200 }, (_, i) => outcomeOf(() => jwks.getKey({ alg: 'ES256', kid: `forged-${i}` }))));
+    advance(5100);
+    await flood();
+    expect(server.hits('/jwks')).toBe(2);
+    for (let second = 0; second < 29; second++) {
+      advance(1000);
+      await flood();
+    }
+    expect(server.hits('/jwks')).toBe(2);
+    advance(1100);
+    await flood();
+    expect(server.hits('/jwks')).toBe(3);
+  });
+});
+
+/** Whether a lookup answers a key; a refusal must be the token's 401, never anything else. */
+async function lookupSucceeds(lookup: () => JWK | Promise<JWK>): Promise<boolean> {
+  try {
+    await lookup();
+    return true;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AccessTokenError);
+    return false;
+  }
+}

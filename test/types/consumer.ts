@@ -7,7 +7,7 @@
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { createVerifier, isGuardError, type AuthResult, type VerifierOptions } from 'access-token-guard';
+import { createVerifier, isGuardError, type AuthResult, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
 import { authenticate as expressAuthenticate, requirePermissions as expressPermissions, requireScopes as expressScopes } from 'access-token-guard/express';
 import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
 import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
@@ -79,3 +79,11 @@ const answer: PolicyResponse | SimpleResponse = await handler({ type: 'TOKEN', a
 void answer;
 void authorizerContext;
 void isGuardError;
+
+
+// Several issuers: per-issuer options typed on their own, and the resolver form.
+const entries = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }] satisfies IssuerOptions[];
+const resolver: IssuerResolver = async (issuer, request) => (issuer.startsWith('https://') && request.url ? entries[0] : undefined);
+const issuerOfResult: string = (await createVerifier({ issuers: entries }).verify('t')).issuer;
+void createVerifier({ issuers: resolver, issuerCache: { maxEntries: 10 } });
+void issuerOfResult;

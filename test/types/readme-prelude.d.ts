@@ -12,3 +12,4 @@ declare const cert: string;
 declare const authenticate: typeof import('access-token-guard/express').authenticate;
 declare const createVerifier: typeof import('access-token-guard').createVerifier;
 declare const https: typeof import('node:https');
+declare function findTenantByIssuer(issuer: string): Promise<{ id: string } | undefined>;

@@ -1,0 +1,435 @@
+/**
+ * Issuers. `createIssuerPipeline` is the part of the pipeline that belongs to one issuer: its
+ * key source and signature check, then its `iss`/`aud` rules and its dialect. With several
+ * issuers, `createIssuerDirectory` picks the pipeline for a token from the token's unverified
+ * `iss` — which only ever selects among issuers configured here (a list, Entra-style tenant
+ * templates, or a resolver's answers): an issuer not configured is refused before any network
+ * request, so a token can never make the verifier fetch from a URL it chose. Each issuer has
+ * its own key source (and so its own cache and cooldown), so a flood of unknown `kid`s at one
+ * issuer never delays another; the resolver's answers are cached and bounded.
+ */
+import { LRUCache } from 'lru-cache';
+import { checkAudience, checkClaimTypes, checkIssuer, parseClaims } from './claims.js';
+import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
+import { DIALECTS, applyDialect, claimPath, type DialectRules } from './dialects.js';
+import { quote } from './quote.js';
+import { isBase64Url } from './crypto/base64url.js';
+import { AccessTokenError, KeysUnavailableError, invalidToken } from './errors.js';
+import { createDiscoveredJwks, type DiscoveredJwks } from './keys/discovery.js';
+import { createRemoteJwks, type RemoteJwks } from './keys/remote-jwks.js';
+import { checkSeed } from './keys/seed.js';
+import { createSecretKeySource, createStaticKeySource } from './keys/static.js';
+import { refuseUnknownIssuerOptions, type IssuerCacheOptions, type IssuerOptions, type IssuerResolver, type IssuerResolverRequest, type JwksOptions, type SharedOptions } from './options.js';
+import type { VerifiedToken } from './result-cache.js';
+import { SignatureVerifier, type CompactJws } from './signature.js';
+import type { JWTClaims, KeySource } from './types.js';
+
+export interface IssuerPipeline {
+  /** The configured issuer: an exact identifier, or a `{tenantid}` template. */
+  readonly issuer: string;
+  /**
+   * Signature, then claims, of a compact JWS (`token` is what was presented, for `encrypted`).
+   * `claims` are the payload's, when already read to select this issuer. Synchronous whenever
+   * the key is in memory (on Node); throws or rejects with a `GuardError`.
+   */
+  verify(token: string, jws: string, claims: JWTClaims | undefined): VerifiedToken | Promise<VerifiedToken>;
+  /** The fetched key source (remote JWKS or discovery), for `ready()` and `exportKeys()`. */
+  readonly remote: RemoteJwks | DiscoveredJwks | undefined;
+}
+
+const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
+const TENANT_PLACEHOLDER = '{tenantid}';
+/** Entra tenant ids are GUIDs (the access-token claims reference, `tid`). */
+const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INVALID = 'The access token is invalid.';
+
+/** `https://login.microsoftonline.com/{tenantid}/v2.0` split around its placeholder. */
+interface TenantTemplate {
+  prefix: string;
+  suffix: string;
+}
+
+/**
+ * Validates one issuer's options (a `TypeError` naming `where` on misuse) and builds its
+ * pipeline. `defaults.jwks` is the top-level key-source tuning an entry inherits.
+ */
+export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOptions, defaults: { jwks?: JwksOptions }, where = ''): IssuerPipeline {
+  const { issuer, audiences, algorithms, dialectRules, template } = validateIssuerOptions(options, where);
+  const keySources = buildKeySources(options, algorithms, defaults.jwks, where);
+  const signature = new SignatureVerifier(backend, algorithms, keySources.forAlg);
+
+  function checkClaims(token: string, jws: string, parsed: CompactJws, read: JWTClaims | undefined): VerifiedToken {
+    const claims = read ?? parseClaims(backend.decodeBase64UrlText(parsed.payload));
+    checkClaimTypes(claims);
+    if (template === undefined) checkIssuer(claims, issuer);
+    else checkTenantIssuer(claims, template, issuer);
+    if (audiences.length > 0) checkAudience(claims, audiences);
+    const profile = applyDialect(dialectRules, parsed.header, claims);
+    return {
+      token: jws,
+      encrypted: jws !== token,
+      header: parsed.header,
+      claims,
+      issuer: claims.iss as string,
+      key: parsed.key,
+      verifiedBy: signature,
+      dialect: profile.dialect,
+      clientId: profile.clientId,
+      scopes: profile.scopes,
+      permissions: profile.permissions,
+    };
+  }
+
+  return {
+    issuer,
+    remote: keySources.remote,
+    verify(token, jws, claims) {
+      const parsed = signature.parse(jws);
+      const checked = signature.check(parsed);
+      return checked instanceof Promise ? checked.then(() => checkClaims(token, jws, parsed, claims)) : checkClaims(token, jws, parsed, claims);
+    },
+  };
+}
+
+interface IssuerConfig {
+  issuer: string;
+  audiences: readonly string[];
+  algorithms: string[];
+  dialectRules: DialectRules;
+  template: TenantTemplate | undefined;
+}
+
+function validateIssuerOptions(options: IssuerOptions, where: string): IssuerConfig {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where || 'the issuer options'} must be an object`);
+  const name = (option: string) => `\`${where}${option}\``;
+  const { issuer, audience } = options;
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError(`${name('issuer')} must be a non-empty string`);
+  const dialect = options.dialect ?? 'any';
+  if (!DIALECTS.includes(dialect)) throw new TypeError(`${name('dialect')} must be one of ${DIALECTS.map((known) => `"${known}"`).join(', ')}`);
+
+  const clientIds = optionalList(options.clientId, name('clientId'));
+  let audiences: string[];
+  if (dialect === 'cognito') {
+    // Cognito access tokens carry no aud (its documentation): the app client is what is checked.
+    if (audience !== undefined) throw new TypeError(`${name('audience')}: Cognito access tokens have no aud; set clientId to the app client id(s) instead`);
+    if (clientIds === undefined) throw new TypeError(`${name('clientId')} is required with dialect "cognito" (Cognito access tokens have no aud)`);
+    audiences = [];
+  } else {
+    audiences = optionalList(audience, name('audience')) ?? [];
+    if (audiences.length === 0) throw new TypeError(`${name('audience')} must be a non-empty string or array of non-empty strings`);
+  }
+
+  const template = parseTemplate(issuer, name('issuer'));
+  if (template !== undefined && dialect !== 'entra') {
+    throw new TypeError(`${name('issuer')} has ${TENANT_PLACEHOLDER}, which only dialect "entra" can check (against the token's tid)`);
+  }
+  if (template !== undefined && options.jwksUri === undefined && options.keys === undefined) {
+    throw new TypeError(`${name('issuer')} is a tenant template, which has no metadata to discover: set jwksUri (Entra: https://login.microsoftonline.com/common/discovery/v2.0/keys)`);
+  }
+
+  const algorithms = options.algorithms ?? ['RS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError(`${name('algorithms')} must be a non-empty array`);
+  for (const alg of algorithms) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') throw new TypeError('`none` is never an acceptable algorithm');
+    if (!isSigningAlgorithm(alg)) {
+      throw new TypeError(`unsupported algorithm ${JSON.stringify(alg)}; supported: ${Object.keys(SIGNING_ALGORITHMS).join(', ')}`);
+    }
+  }
+  checkSecret(options, algorithms, name);
+  if (options.keys !== undefined && options.jwksUri !== undefined) throw new TypeError(`set either ${name('keys')} or ${name('jwksUri')}, not both`);
+
+  const mapping = options.claims;
+  if (mapping !== undefined && (mapping === null || typeof mapping !== 'object')) throw new TypeError(`${name('claims')} must be an object`);
+  const path = (option: 'scopes' | 'permissions') => {
+    const value = mapping?.[option];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '' || value.split('.').some((part) => part === '')) {
+      throw new TypeError(`${name(`claims.${option}`)} must be a claim name or a dotted path such as "realm_access.roles"`);
+    }
+    return claimPath(value);
+  };
+
+  return {
+    issuer,
+    audiences,
+    algorithms,
+    template,
+    dialectRules: { dialect, clientIds, scopesPath: path('scopes'), permissionsPath: path('permissions'), audiences },
+  };
+}
+
+function optionalList(value: string | string[] | undefined, name: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || list.some((item) => typeof item !== 'string' || item === '')) {
+    throw new TypeError(`${name} must be a non-empty string or array of non-empty strings`);
+  }
+  return list;
+}
+
+function checkSecret(options: IssuerOptions, algorithms: readonly string[], name: (option: string) => string): void {
+  const symmetric = algorithms.filter((alg) => alg.startsWith('HS'));
+  if (symmetric.length > 0) {
+    if (options.secret === undefined) throw new TypeError(`${symmetric.join(', ')} need the ${name('secret')} option`);
+    if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
+      throw new TypeError(`${name('secret')} must be a string or a Uint8Array`);
+    }
+    const length = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret).length : options.secret.length;
+    for (const alg of symmetric) {
+      if (length < (HMAC_MIN_BYTES[alg] as number)) {
+        throw new TypeError(`the secret is ${length} bytes; ${alg} needs at least ${HMAC_MIN_BYTES[alg]} (RFC 7518 §3.2)`);
+      }
+    }
+  } else if (options.secret !== undefined) {
+    throw new TypeError(`${name('secret')} is set but ${name('algorithms')} has no HS algorithm: add HS256 (or the one the API uses)`);
+  }
+}
+
+interface KeySources {
+  /** The source for a token's `alg`. */
+  forAlg: (alg: string) => KeySource;
+  /** The fetched key source, if the issuer has one. */
+  remote: RemoteJwks | DiscoveredJwks | undefined;
+}
+
+/**
+ * HS algorithms verify with the secret; every other algorithm with the public-key source, which
+ * starts from `jwks.seed` (a saved key cache, checked against this issuer) when one is given.
+ */
+function buildKeySources(options: IssuerOptions, algorithms: readonly string[], defaultJwks: JwksOptions | undefined, where: string): KeySources {
+  const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
+  const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
+  if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
+    throw new TypeError(`\`${where}keys\`/\`${where}jwksUri\` are set but \`${where}algorithms\` allows only HS algorithms, which verify with \`secret\``);
+  }
+  const jwks = options.jwks ?? defaultJwks;
+  const fetchesKeys = needsPublicKeys && options.keys === undefined;
+  if (jwks?.seed !== undefined && !fetchesKeys) throw new TypeError(`\`${where}jwks.seed\` is set but this verifier fetches no keys (it has \`keys\` or only HS algorithms)`);
+  const seed = jwks?.seed === undefined ? undefined : checkSeed(jwks.seed, options.issuer as string, options.jwksUri);
+  const remote = !fetchesKeys
+    ? undefined
+    : options.jwksUri !== undefined
+      ? createRemoteJwks(options.jwksUri, jwks, seed?.jwks)
+      : createDiscoveredJwks(options.issuer as string, jwks, seed);
+  const publicKeys = !needsPublicKeys ? undefined : (remote ?? createStaticKeySource(options.keys!, algorithms));
+  return { forAlg: (alg) => ((alg.startsWith('HS') ? secret : publicKeys) as KeySource), remote };
+}
+
+function parseTemplate(issuer: string, name: string): TenantTemplate | undefined {
+  const at = issuer.indexOf(TENANT_PLACEHOLDER);
+  if (at === -1) return undefined;
+  if (issuer.indexOf(TENANT_PLACEHOLDER, at + 1) !== -1) throw new TypeError(`${name} may hold ${TENANT_PLACEHOLDER} once`);
+  return { prefix: issuer.slice(0, at), suffix: issuer.slice(at + TENANT_PLACEHOLDER.length) };
+}
+
+/** The tenant an issuer names under a template, if it fits it. */
+function tenantOf(iss: string, template: TenantTemplate): string | undefined {
+  const { prefix, suffix } = template;
+  if (iss.length <= prefix.length + suffix.length || !iss.startsWith(prefix) || !iss.endsWith(suffix)) return undefined;
+  const tenant = iss.slice(prefix.length, iss.length - suffix.length);
+  return TENANT_ID.test(tenant) ? tenant : undefined;
+}
+
+/**
+ * A multi-tenant issuer: `iss` is the template with a tenant id in it, and that tenant is the
+ * token's own `tid` — so a token from tenant A cannot pass as one from tenant B, and an issuer
+ * that merely looks like Entra's is not accepted.
+ */
+function checkTenantIssuer(claims: JWTClaims, template: TenantTemplate, configured: string): void {
+  const { iss, tid } = claims;
+  if (iss === undefined) throw invalidToken(INVALID, 'the token has no iss');
+  const tenant = tenantOf(iss, template);
+  if (tenant === undefined) throw invalidToken(INVALID, `iss is ${quote(iss)}, which does not fit the issuer template ${quote(configured)}`);
+  if (tid !== tenant) {
+    throw invalidToken(INVALID, `iss names tenant ${quote(tenant)} but tid is ${tid === undefined ? 'missing' : quote(tid)}: the issuer must be the token's own tenant's`);
+  }
+}
+
+/**
+ * The issuer's part of the pipeline for a compact JWS (`token` is what was presented):
+ * verified with the one issuer's pipeline, or, with `issuers`, with the pipeline the token's
+ * unverified `iss` selects — never a new key source: an unknown issuer is refused here, before
+ * any request — and a failure's reason naming the issuer tried.
+ */
+export type IssuerStep = ((token: string, jws: string, request: IssuerResolverRequest) => VerifiedToken | Promise<VerifiedToken>) & {
+  /** The one issuer's fetched key source; undefined with `issuers`. */
+  readonly remote?: RemoteJwks | DiscoveredJwks;
+};
+
+export function createIssuerStep(backend: CryptoBackend, options: IssuerOptions & SharedOptions): IssuerStep {
+  if (options.issuers === undefined) {
+    const single = createIssuerPipeline(backend, options, {});
+    return Object.assign((token: string, jws: string) => single.verify(token, jws, undefined), { remote: single.remote });
+  }
+  const directory = createIssuerDirectory(backend, options.issuers, options);
+  const run = (pipeline: IssuerPipeline, token: string, jws: string, claims: JWTClaims) => {
+    try {
+      const verified = pipeline.verify(token, jws, claims);
+      return verified instanceof Promise ? verified.catch((error: unknown) => Promise.reject(namingIssuer(error, pipeline.issuer))) : verified;
+    } catch (error) {
+      throw namingIssuer(error, pipeline.issuer);
+    }
+  };
+  return (token, jws, request) => {
+    const claims = readUnverifiedClaims(jws, backend);
+    const selected = directory.select(claims.iss, request);
+    return selected instanceof Promise ? selected.then((pipeline) => run(pipeline, token, jws, claims)) : run(selected, token, jws, claims);
+  };
+}
+
+/** Picks the issuer pipeline for a token's unverified `iss`. */
+export interface IssuerDirectory {
+  select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline>;
+}
+
+/** The directory for `issuers` (a list, or a resolver); validates the list now. */
+export function createIssuerDirectory(
+  backend: CryptoBackend,
+  issuers: NonNullable<SharedOptions['issuers']>,
+  shared: { jwks?: JwksOptions; issuerCache?: IssuerCacheOptions },
+): IssuerDirectory {
+  if (typeof issuers === 'function') return new ResolvedIssuers(backend, issuers, shared);
+  if (!Array.isArray(issuers) || issuers.length === 0) throw new TypeError('`issuers` must be a non-empty array of issuer options, or a resolver function');
+  const exact = new Map<string, IssuerPipeline>();
+  const templates: Array<{ template: TenantTemplate; pipeline: IssuerPipeline }> = [];
+  issuers.forEach((entry, index) => {
+    const pipeline = createIssuerPipeline(backend, entry, shared, `issuers[${index}].`);
+    const template = parseTemplate(pipeline.issuer, '');
+    if (template !== undefined) templates.push({ template, pipeline });
+    else if (exact.has(pipeline.issuer)) throw new TypeError(`\`issuers[${index}].issuer\` ${JSON.stringify(pipeline.issuer)} is listed twice`);
+    else exact.set(pipeline.issuer, pipeline);
+  });
+  const configured = issuers.map((entry) => JSON.stringify(entry.issuer)).join(', ');
+  return {
+    select(iss) {
+      const pipeline = exact.get(iss) ?? templates.find(({ template }) => tenantOf(iss, template) !== undefined)?.pipeline;
+      if (pipeline === undefined) throw invalidToken(INVALID, `iss ${quote(iss)} is not a configured issuer (configured: ${configured})`);
+      return pipeline;
+    },
+  };
+}
+
+const RESOLVER_DEFAULTS = { maxEntries: 100, maxAge: 600 };
+/** Longest an issuer the resolver refused stays refused without asking again, seconds. */
+const MAX_REFUSAL_AGE = 60;
+
+/**
+ * The resolver's answers, cached: accepted issuers (each a pipeline with its own key source) in
+ * one bounded LRU, refused ones in another — so a flood of made-up `iss` values, which can only
+ * fill the second, never evicts a real tenant. Concurrent requests for one issuer share one call.
+ */
+class ResolvedIssuers implements IssuerDirectory {
+  readonly #accepted: LRUCache<string, IssuerPipeline>;
+  readonly #refused: LRUCache<string, true>;
+  readonly #pending = new Map<string, Promise<IssuerPipeline>>();
+
+  constructor(
+    private readonly backend: CryptoBackend,
+    private readonly resolver: IssuerResolver,
+    private readonly shared: { jwks?: JwksOptions; issuerCache?: IssuerCacheOptions },
+  ) {
+    const maxEntries = shared.issuerCache?.maxEntries ?? RESOLVER_DEFAULTS.maxEntries;
+    const maxAge = shared.issuerCache?.maxAge ?? RESOLVER_DEFAULTS.maxAge;
+    if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`issuerCache.maxEntries` must be a positive integer');
+    if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`issuerCache.maxAge` must be a number of seconds > 0');
+    this.#accepted = new LRUCache({ max: maxEntries, ttl: maxAge * 1000 });
+    this.#refused = new LRUCache({ max: maxEntries, ttl: Math.min(maxAge, MAX_REFUSAL_AGE) * 1000 });
+  }
+
+  /** Issuers whose answer is cached (accepted ones). */
+  get size(): number {
+    return this.#accepted.size;
+  }
+
+  select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline> {
+    const known = this.#accepted.get(iss);
+    if (known !== undefined) return known;
+    if (this.#refused.has(iss)) throw notTrusted(iss);
+    const pending = this.#pending.get(iss);
+    if (pending !== undefined) return pending;
+    let answer: ReturnType<IssuerResolver>;
+    try {
+      answer = this.resolver(iss, request);
+    } catch (error) {
+      throw resolverFailed(iss, error);
+    }
+    if (!(answer instanceof Promise)) return this.#settle(iss, answer);
+    const settling = answer.then(
+      (options) => this.#settle(iss, options),
+      (error: unknown) => {
+        throw resolverFailed(iss, error);
+      },
+    );
+    this.#pending.set(iss, settling);
+    const forget = () => this.#pending.delete(iss);
+    settling.then(forget, forget);
+    return settling;
+  }
+
+  #settle(iss: string, options: IssuerOptions | undefined): IssuerPipeline {
+    if (options === undefined || options === null) {
+      this.#refused.set(iss, true);
+      throw notTrusted(iss);
+    }
+    let pipeline: IssuerPipeline;
+    try {
+      if (typeof options !== 'object') throw new TypeError('the answer is not an options object');
+      refuseUnknownIssuerOptions(options, '');
+      const issuer = options.issuer ?? iss;
+      const template = parseTemplate(issuer, '`issuer`');
+      if (template === undefined ? issuer !== iss : tenantOf(iss, template) === undefined) {
+        throw new TypeError(`the answer is for issuer ${JSON.stringify(issuer)}`);
+      }
+      pipeline = createIssuerPipeline(this.backend, { ...options, issuer }, this.shared);
+    } catch (error) {
+      throw resolverFailed(iss, error, 'answered unusable options');
+    }
+    this.#accepted.set(iss, pipeline);
+    return pipeline;
+  }
+}
+
+function notTrusted(iss: string): AccessTokenError {
+  return invalidToken(INVALID, `iss ${quote(iss)} is not a trusted issuer: the issuer resolver does not know it`);
+}
+
+/** The resolver failing is our failure (503), never the caller's. */
+function resolverFailed(iss: string, error: unknown, what = 'failed'): KeysUnavailableError {
+  return new KeysUnavailableError(`the issuer resolver ${what} for ${quote(iss)}: ${(error as Error)?.message ?? String(error)}`, 1, { cause: error });
+}
+
+/**
+ * The payload of a token not yet verified, read only to learn which issuer to verify it with.
+ * Refused unless its segment is canonical base64url of a JSON object with a string `iss`, so
+ * what selects the issuer is exactly what the signature will cover.
+ */
+export function readUnverifiedClaims(jws: string, backend: CryptoBackend): JWTClaims & { iss: string } {
+  const first = jws.indexOf('.');
+  const second = jws.indexOf('.', first + 1);
+  const payload = first > 0 && second > first ? jws.slice(first + 1, second) : '';
+  if (!isBase64Url(payload)) throw invalidToken('The access token is malformed.', 'the payload is empty or not canonical base64url');
+  const claims = parseClaims(backend.decodeBase64UrlText(payload));
+  if (typeof claims.iss !== 'string') {
+    throw invalidToken(INVALID, claims.iss === undefined ? 'the token has no iss, so no issuer can be chosen to verify it' : 'iss must be a string');
+  }
+  return claims as JWTClaims & { iss: string };
+}
+
+/**
+ * A failure while verifying for one issuer, its `reason` naming that issuer, so a log says
+ * which of several issuers a token was tried against. A new error; the original is kept as `cause`.
+ */
+export function namingIssuer(error: unknown, issuer: string): unknown {
+  const where = `issuer ${quote(issuer)}: `;
+  if (error instanceof AccessTokenError) {
+    return new AccessTokenError(error.code, error.description, where + error.reason, {
+      scope: error.scope,
+      scheme: error.scheme,
+      dpopNonce: error.dpopNonce,
+      challenge: error.challenge,
+      cause: error,
+    });
+  }
+  if (error instanceof KeysUnavailableError) return new KeysUnavailableError(where + error.reason, error.retryAfter, { cause: error });
+  return error;
+}
