@@ -8,7 +8,7 @@
  * its own key source (and so its own cache and cooldown), so a flood of unknown `kid`s at one
  * issuer never delays another; the resolver's answers are cached and bounded.
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from './bounded-map.js';
 import { checkAudience, checkClaimTypes, checkIssuer, parseClaims } from './claims.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
 import { DIALECTS, applyDialect, claimPath, type DialectRules } from './dialects.js';
@@ -319,8 +319,10 @@ const MAX_REFUSAL_AGE = 60;
  * fill the second, never evicts a real tenant. Concurrent requests for one issuer share one call.
  */
 class ResolvedIssuers implements IssuerDirectory {
-  readonly #accepted: LRUCache<string, IssuerPipeline>;
-  readonly #refused: LRUCache<string, true>;
+  readonly #accepted: BoundedMap<string, IssuerPipeline>;
+  readonly #refused: BoundedMap<string, true>;
+  readonly #acceptedTtlMs: number;
+  readonly #refusedTtlMs: number;
   readonly #pending = new Map<string, Promise<IssuerPipeline>>();
 
   constructor(
@@ -332,8 +334,10 @@ class ResolvedIssuers implements IssuerDirectory {
     const maxAge = shared.issuerCache?.maxAge ?? RESOLVER_DEFAULTS.maxAge;
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`issuerCache.maxEntries` must be a positive integer');
     if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`issuerCache.maxAge` must be a number of seconds > 0');
-    this.#accepted = new LRUCache({ max: maxEntries, ttl: maxAge * 1000 });
-    this.#refused = new LRUCache({ max: maxEntries, ttl: Math.min(maxAge, MAX_REFUSAL_AGE) * 1000 });
+    this.#acceptedTtlMs = maxAge * 1000;
+    this.#refusedTtlMs = Math.min(maxAge, MAX_REFUSAL_AGE) * 1000;
+    this.#accepted = new BoundedMap(maxEntries);
+    this.#refused = new BoundedMap(maxEntries);
   }
 
   /** Issuers whose answer is cached (accepted ones). */
@@ -344,7 +348,7 @@ class ResolvedIssuers implements IssuerDirectory {
   select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline> {
     const known = this.#accepted.get(iss);
     if (known !== undefined) return known;
-    if (this.#refused.has(iss)) throw notTrusted(iss);
+    if (this.#refused.get(iss)) throw notTrusted(iss);
     const pending = this.#pending.get(iss);
     if (pending !== undefined) return pending;
     let answer: ReturnType<IssuerResolver>;
@@ -368,7 +372,7 @@ class ResolvedIssuers implements IssuerDirectory {
 
   #settle(iss: string, options: IssuerOptions | undefined): IssuerPipeline {
     if (options === undefined || options === null) {
-      this.#refused.set(iss, true);
+      this.#refused.set(iss, true, this.#refusedTtlMs);
       throw notTrusted(iss);
     }
     let pipeline: IssuerPipeline;
@@ -384,7 +388,7 @@ class ResolvedIssuers implements IssuerDirectory {
     } catch (error) {
       throw resolverFailed(iss, error, 'answered unusable options');
     }
-    this.#accepted.set(iss, pipeline);
+    this.#accepted.set(iss, pipeline, this.#acceptedTtlMs);
     return pipeline;
   }
 }
