@@ -8,6 +8,7 @@ const shared: Options = {
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    mcp: 'adapters/mcp.ts',
   },
   dts: true,
   // Shared chunks: one copy of the error classes for every entry point, so `instanceof` holds.

@@ -87,7 +87,7 @@ const guard = fastifyPlugin(plugin, { fastify: '5.x', name: 'access-token-guard'
 export default guard;
 export { guard as accessTokenGuard };
 
-export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardHook);
+export const { requireScopes, requirePermissions, requireClaim, requireAuthLevel } = createGuardFactories(guardHook);
 
 function guardHook(guard: Guard): preHandlerAsyncHookHandler {
   const check = createHostGuard<FastifyRequest>(guard);
@@ -114,8 +114,12 @@ class FastifyRequestLike extends NodeRequest {
   get url(): string {
     return `${this.#request.protocol}://${this.#request.host}${this.#request.url}`;
   }
+
+  get path(): string {
+    return this.#request.url;
+  }
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { AuthLevelOptions, GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

@@ -54,7 +54,7 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
   };
 }
 
-export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories(guardMiddleware);
+export const { requireScopes, requirePermissions, requireClaim, requireAuthLevel } = createGuardFactories(guardMiddleware);
 
 function guardMiddleware(guard: Guard): Middleware<AuthState> {
   const check = createHostGuard<Context>(guard);
@@ -87,8 +87,12 @@ class KoaRequest extends NodeRequest {
   get url(): string {
     return this.#ctx.href;
   }
+
+  get path(): string {
+    return this.#ctx.originalUrl;
+  }
 }
 
 export type { AuthResult, Verifier, VerifierOptions } from '../src/index.js';
-export type { GuardOptions, Match } from '../src/guards.js';
+export type { AuthLevelOptions, GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

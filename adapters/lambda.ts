@@ -12,6 +12,12 @@
  *
  * Create the handler at module scope: the verifier and its key cache then live as long as the
  * execution environment, and only a cold start pays for discovery and the JWKS fetch.
+ *
+ * An authorizer cannot serve a document: with `resourceMetadata` set, route
+ * `/.well-known/oauth-protected-resource` to an integration without this authorizer and answer it
+ * with `verifier.resourceMetadata.document`; a request for it that reaches the authorizer is
+ * `Unauthorized`, like any request without a token. The 401 challenges API Gateway writes are its
+ * own, so they carry no `resource_metadata` either.
  */
 import { verifierFrom, type AuthResult, type Verifier, type VerifierOptions } from '../src/index.js';
 import type { AccessTokenError } from '../src/errors.js';
@@ -114,6 +120,7 @@ export function createAuthorizer(
     const outcome = await verifier.authenticate(toRequestLike(event));
     // API Gateway answers 500 for a thrown error other than `Unauthorized`: never a 401 for our outage.
     if (outcome.kind === 'unavailable') throw outcome.error;
+    // `answered` (a request for the metadata document) is no credential either: Unauthorized.
     if (outcome.kind !== 'accepted') {
       const error = outcome.kind === 'refused' ? outcome.error : undefined;
       if (error) options.onRefusal?.(error, event);

@@ -49,6 +49,9 @@ export abstract class NodeRequest implements RequestLike {
 
   abstract get url(): string;
 
+  /** The path and query the client sent (before any router rewrote it), without building `url`. */
+  abstract get path(): string;
+
   get clientCertificate(): Uint8Array | undefined {
     return peerCertificate(this.#raw);
   }

@@ -2,7 +2,9 @@
  * Any runtime with the Fetch API (Node 20+, Cloudflare Workers, Vercel and Netlify functions,
  * Deno, Bun): `authenticate(options)` gives a function of a `Request` that resolves with the
  * verified token, or with a ready `Response` (status, `WWW-Authenticate`, JSON body) when the
- * request is refused, and when keys cannot be had (503, `Retry-After`). Guards work on the result.
+ * request is refused, and when keys cannot be had (503, `Retry-After`) — or, with
+ * `resourceMetadata` set, the 200 Protected Resource Metadata document for a request for it.
+ * Guards work on the result.
  * Translation only: the core decides (`verifier.authenticate`).
  *
  * No Node built-in may reach this entry point: it wires the WebCrypto backend itself and never
@@ -57,6 +59,8 @@ export function authenticate(verifierOrOptions: Verifier | VerifierOptions, opti
     const outcome: Outcome = await verifier.authenticate({ method: request.method, url: request.url, headers: request.headers }, modes);
     if (outcome.kind === 'accepted') return outcome.auth;
     if (outcome.kind === 'anonymous') return undefined;
+    // A document the verifier serves itself (RFC 9728 metadata): no refusal, nothing to report.
+    if (outcome.kind === 'answered') return toResponse(outcome.response);
     options.onRefusal?.(outcome.error, request);
     return toResponse(outcome.response);
   };
@@ -74,9 +78,9 @@ function guardFunction(guard: Guard, options: WebGuardExtra | undefined): WebGua
   };
 }
 
-export const { requireScopes, requirePermissions, requireClaim } = createGuardFactories<WebGuard, WebGuardExtra>(guardFunction);
+export const { requireScopes, requirePermissions, requireClaim, requireAuthLevel } = createGuardFactories<WebGuard, WebGuardExtra>(guardFunction);
 
-/** A `Response` for a refusal or our 503. */
+/** A `Response` for a refusal, our 503, or a document the verifier answered. */
 export function toResponse(response: ErrorResponse): Response {
   return new Response(response.body, { status: response.status, headers: response.headers });
 }
@@ -92,9 +96,23 @@ export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { KeyCacheSnapshot } from '../src/keys/seed.js';
 export type { AuthResult } from '../src/types.js';
 export type { ClaimMapping, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest } from '../src/options.js';
-export type { Accepted, Anonymous, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
+export type { Accepted, Anonymous, Answered, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';
 export type { ErrorResponse } from '../src/errors.js';
-export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from '../src/guards.js';
+export {
+  authLevelGuard,
+  checkAuthLevel,
+  checkClaim,
+  checkPermissions,
+  checkScopes,
+  claimGuard,
+  permissionGuard,
+  scopeGuard,
+  type AuthLevelOptions,
+  type Guard,
+  type GuardOptions,
+  type Match,
+} from '../src/guards.js';
 export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from '../src/host.js';
 export { isVerifier } from '../src/verifier.js';
 export { AccessTokenError, KeysUnavailableError, GuardError, isGuardError } from '../src/errors.js';
+export { TokenStatusUnavailableError } from '../src/introspection/errors.js';

@@ -8,6 +8,7 @@ import { coldStartTables, runColdStart, type ColdStartOptions } from './coldstar
 import { footprintTables, runFootprint, type FootprintOptions } from './footprint.js';
 import { coreTables, coreTargets, runCore, runThreadpool, threadpoolTable, type CoreOptions } from './core.js';
 import { httpTables, httpTargets, runHttp, type HttpOptions } from './http.js';
+import { introspectionTables, runIntrospection, type IntrospectionBenchOptions } from './introspection.js';
 import { jwksTables, jwksTargets, runJwks, type JwksOptions } from './jwks-load.js';
 import { load } from './lib/machine.js';
 import type { Table, Target } from './lib/stats.js';
@@ -22,6 +23,7 @@ export interface Settings {
   memory: MemoryOptions;
   coldStart: ColdStartOptions;
   footprint: FootprintOptions;
+  introspection: IntrospectionBenchOptions;
 }
 
 export const FULL: Settings = {
@@ -33,6 +35,7 @@ export const FULL: Settings = {
   memory: { tokens: 100_000, floodTokens: 20_000, warmup: 2000, connections: 50 },
   coldStart: { runs: 7 },
   footprint: { importRuns: 15 },
+  introspection: { duration: 3, warmup: 2, rounds: 5, pool: 500 },
 };
 
 /** Tiny rounds of every table: proves the harness and every decision, in well under two minutes. */
@@ -45,10 +48,14 @@ export const QUICK: Settings = {
   memory: { tokens: 1000, floodTokens: 200, warmup: 100, connections: 10 },
   coldStart: { runs: 1 },
   footprint: { importRuns: 1 },
+  introspection: { duration: 0.5, warmup: 0, rounds: 1, pool: 50 },
 };
 
+/** The default run. */
 export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'footprint'] as const;
-export type SectionName = (typeof SECTIONS)[number];
+/** Sections run only when named (`--only=introspection`): they measure optional features. */
+export const OPTIONAL_SECTIONS = ['introspection'] as const;
+export type SectionName = (typeof SECTIONS)[number] | (typeof OPTIONAL_SECTIONS)[number];
 
 export interface SectionReport {
   name: SectionName;
@@ -84,6 +91,10 @@ const RUNNERS: Record<SectionName, Runner> = {
   async memory(settings) {
     const result = await runMemory(settings.memory);
     return { tables: memoryTables(result, settings.memory), targets: memoryTargets(result), wrong: result.wrong };
+  },
+  async introspection(settings) {
+    const result = await runIntrospection(settings.introspection);
+    return { tables: introspectionTables(result, settings.introspection), targets: [], wrong: result.wrong };
   },
   async coldstart(settings) {
     const result = await runColdStart(settings.coldStart);

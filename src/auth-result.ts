@@ -13,6 +13,14 @@ import type { AuthResult as AuthResultFields, Binding } from './types.js';
 /** Where a result keeps its verifier's challenge settings, for the guards' refusals. */
 export const CHALLENGE = Symbol.for('access-token-guard.challenge');
 
+/** What a verifier tells every result it makes: set once per verifier. */
+export interface ResultContext {
+  readonly challenge: ChallengeOptions;
+  /** `resourceMetadata.resource`, when configured. */
+  readonly resource: string | undefined;
+  readonly audiences: readonly string[];
+}
+
 export class AuthResult implements AuthResultFields {
   token: string;
   issuer: string;
@@ -25,9 +33,9 @@ export class AuthResult implements AuthResultFields {
   dialect: AuthResultFields['dialect'];
   binding: Binding;
   encrypted: boolean;
-  readonly #challenge: ChallengeOptions;
+  readonly #context: ResultContext;
 
-  constructor(verified: VerifiedToken, binding: Binding, challenge: ChallengeOptions) {
+  constructor(verified: VerifiedToken, binding: Binding, context: ResultContext) {
     this.token = verified.token;
     this.issuer = verified.issuer;
     this.header = verified.header;
@@ -39,10 +47,23 @@ export class AuthResult implements AuthResultFields {
     this.dialect = verified.dialect;
     this.binding = binding;
     this.encrypted = verified.encrypted;
-    this.#challenge = challenge;
+    this.#context = context;
   }
 
   get [CHALLENGE](): ChallengeOptions {
-    return this.#challenge;
+    return this.#context.challenge;
+  }
+
+  // Getters, not fields: read by few hosts (the MCP SDK), so the hot path does not pay for them.
+  get expiresAt(): number | undefined {
+    return this.claims.exp;
+  }
+
+  get resource(): URL | undefined {
+    const { resource, audiences } = this.#context;
+    if (resource !== undefined) return new URL(resource);
+    const aud = this.claims.aud;
+    const matched = audiences.find((audience) => (Array.isArray(aud) ? aud.includes(audience) : aud === audience));
+    return matched !== undefined && URL.canParse(matched) ? new URL(matched) : undefined;
   }
 }

@@ -8,11 +8,15 @@
  * its challenge settings (`withContext` makes a completed copy, never a patched original).
  */
 
-/** RFC 6750 §3.1 and RFC 9449 §7.1 codes, plus `missing_credentials` (no error code on the wire). */
+/**
+ * RFC 6750 §3.1, RFC 9449 §7.1 and RFC 9470 §3 codes, plus `missing_credentials` (no error code
+ * on the wire).
+ */
 export type ErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'missing_credentials';
@@ -26,6 +30,11 @@ export interface ChallengeOptions {
   schemes: readonly AuthScheme[];
   /** Algorithms advertised in the DPoP challenge (`algs`). */
   dpopAlgorithms?: readonly string[];
+  /**
+   * The URL of this API's Protected Resource Metadata (RFC 9728 §5.1), sent as `resource_metadata`
+   * in every challenge so a client can find out where to get a token.
+   */
+  resourceMetadata?: string;
 }
 
 export const DEFAULT_CHALLENGE: ChallengeOptions = Object.freeze({ schemes: ['Bearer'] as const });
@@ -64,12 +73,15 @@ export abstract class GuardError extends Error {
   }
 }
 
-/** What a host sends for a refusal or for our 503. */
+/**
+ * What a host sends for a refusal, for our 503, or for a document the verifier answers itself
+ * (the `answered` outcome).
+ */
 export interface ErrorResponse {
   status: number;
-  /** Lower-case names: `www-authenticate`, `retry-after`, `dpop-nonce`, `content-type`. */
+  /** Lower-case names: `www-authenticate`, `retry-after`, `dpop-nonce`, `content-type`, `cache-control`. */
   headers: Record<string, string>;
-  /** `{ error, error_description }` as JSON text. */
+  /** `{ error, error_description }` (or the document) as JSON text. */
   body: string;
 }
 
@@ -80,6 +92,10 @@ export interface AccessTokenErrorInit {
   scheme?: AuthScheme;
   /** A fresh DPoP nonce to send in `DPoP-Nonce` (`use_dpop_nonce`, or any DPoP error). */
   dpopNonce?: string;
+  /** Authentication context classes the route accepts (`insufficient_user_authentication`, RFC 9470). */
+  acrValues?: readonly string[];
+  /** Seconds since the user's authentication the route accepts (`insufficient_user_authentication`). */
+  maxAge?: number;
   /** The realm and schemes of the verifier that refused; default: `Bearer`, no realm. */
   challenge?: ChallengeOptions;
   cause?: unknown;
@@ -89,6 +105,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  insufficient_user_authentication: 401,
   invalid_dpop_proof: 401,
   use_dpop_nonce: 401,
   missing_credentials: 401,
@@ -101,6 +118,8 @@ export class AccessTokenError extends GuardError {
   readonly scope?: readonly string[];
   readonly scheme?: AuthScheme;
   readonly dpopNonce?: string;
+  readonly acrValues?: readonly string[];
+  readonly maxAge?: number;
   /** The verifier's challenge settings, so the challenge names its realm and schemes. */
   readonly challenge: ChallengeOptions;
 
@@ -111,6 +130,8 @@ export class AccessTokenError extends GuardError {
     this.scope = init.scope;
     this.scheme = init.scheme;
     this.dpopNonce = init.dpopNonce;
+    this.acrValues = init.acrValues;
+    this.maxAge = init.maxAge;
     this.challenge = init.challenge ?? DEFAULT_CHALLENGE;
   }
 
@@ -123,6 +144,8 @@ export class AccessTokenError extends GuardError {
       scope: this.scope,
       scheme: this.scheme ?? scheme,
       dpopNonce: this.dpopNonce,
+      acrValues: this.acrValues,
+      maxAge: this.maxAge,
       challenge,
       cause: this.cause,
     });
@@ -130,7 +153,7 @@ export class AccessTokenError extends GuardError {
 
   /** The `WWW-Authenticate` value: one challenge per accepted scheme (RFC 6750 §3, RFC 9449 §7.1). */
   get wwwAuthenticate(): string {
-    const { schemes, realm, dpopAlgorithms } = this.challenge;
+    const { schemes, realm, dpopAlgorithms, resourceMetadata } = this.challenge;
     // The error goes in the challenge of the scheme the request used; with no scheme known it
     // goes in the first (Bearer unless the API accepts DPoP only).
     const errorScheme = this.scheme && schemes.includes(this.scheme) ? this.scheme : schemes[0];
@@ -142,7 +165,10 @@ export class AccessTokenError extends GuardError {
         if (scheme === errorScheme && this.code !== 'missing_credentials') {
           params.push(param('error', this.code), param('error_description', this.description));
           if (this.scope?.length) params.push(param('scope', this.scope.join(' ')));
+          if (this.acrValues?.length) params.push(param('acr_values', this.acrValues.join(' ')));
+          if (this.maxAge !== undefined) params.push(param('max_age', String(this.maxAge)));
         }
+        if (resourceMetadata !== undefined) params.push(param('resource_metadata', resourceMetadata));
         return params.length ? `${scheme} ${params.join(', ')}` : scheme;
       })
       .join(', ');

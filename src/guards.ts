@@ -1,13 +1,15 @@
 /**
  * Route guards, free of any framework: does the verified token carry what this route needs?
- * `checkScopes`, `checkPermissions` and `checkClaim` answer for one result with the error to
+ * `checkScopes`, `checkPermissions`, `checkClaim` and `checkAuthLevel` (step-up, RFC 9470) answer for one result with the error to
  * refuse with, or `undefined`; `scopeGuard`, `permissionGuard` and `claimGuard` prepare a check once
- * per route and answer with the `Refused` outcome, response included, that any host can send.
+ * (and `authLevelGuard`) per route and answer with the `Refused` outcome, response included, that any host can send.
  * A refusal carries the challenge settings of the verifier that made the result, read from the
  * result itself: a guard keeps no state per request.
  */
 import { CHALLENGE } from './auth-result.js';
+import { nowInSeconds } from './claims.js';
 import { AccessTokenError, type ChallengeOptions } from './errors.js';
+import { quote } from './quote.js';
 import type { Anonymous, Refused } from './outcome.js';
 import type { AuthResult } from './types.js';
 
@@ -85,6 +87,65 @@ export function scopeGuard(required: string | readonly string[], options: GuardO
 export function permissionGuard(required: string | readonly string[], options: GuardOptions = {}): Guard {
   const needed = requiredList(required);
   return prepared((auth) => checkValues(auth, auth.permissions, 'permission', needed, options));
+}
+
+/** What a step-up guard requires (RFC 9470); at least one of the two. */
+export interface AuthLevelOptions {
+  /** Authentication context classes accepted in the token's `acr`; any one is enough. */
+  acrValues?: string | readonly string[];
+  /** Longest time since the user authenticated (`auth_time`), seconds; a token without `auth_time` fails. */
+  maxAge?: number;
+}
+
+/**
+ * 401 `insufficient_user_authentication` (RFC 9470 §3) unless the user's authentication behind the
+ * token is strong enough (`acr` one of `acrValues`) and recent enough (`auth_time` within `maxAge`
+ * seconds); the challenge names what is needed, for the client to ask the authorization server for.
+ */
+export function checkAuthLevel(auth: AuthResult, options: AuthLevelOptions): AccessTokenError | undefined {
+  return authLevelCheck(authLevelRules(options))(auth);
+}
+
+/** Builds a step-up guard once per route (see `checkAuthLevel`). */
+export function authLevelGuard(options: AuthLevelOptions): Guard {
+  return prepared(authLevelCheck(authLevelRules(options)));
+}
+
+interface AuthLevelRules {
+  acrValues: readonly string[] | undefined;
+  maxAge: number | undefined;
+}
+
+function authLevelRules(options: AuthLevelOptions): AuthLevelRules {
+  if (options === null || typeof options !== 'object' || (options.acrValues === undefined && options.maxAge === undefined)) {
+    throw new TypeError('an auth level guard needs `acrValues`, `maxAge` or both');
+  }
+  const { maxAge } = options;
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) throw new TypeError('`maxAge` must be a whole number of seconds >= 0');
+  return { acrValues: options.acrValues === undefined ? undefined : requiredList(options.acrValues), maxAge };
+}
+
+function authLevelCheck({ acrValues, maxAge }: AuthLevelRules): (auth: AuthResult) => AccessTokenError | undefined {
+  return (auth) => {
+    const { acr, auth_time: authTime } = auth.claims;
+    let reason: string | undefined;
+    if (acrValues !== undefined && !(typeof acr === 'string' && acrValues.includes(acr))) {
+      reason = `acr is ${acr === undefined ? 'missing' : quote(acr)}, expected one of ${JSON.stringify(acrValues)}`;
+    } else if (maxAge !== undefined) {
+      if (typeof authTime !== 'number' || !Number.isFinite(authTime)) reason = `auth_time is ${authTime === undefined ? 'missing' : `not a number (${quote(authTime)})`}, and maxAge ${maxAge} s is required`;
+      else if (nowInSeconds() - authTime > maxAge) reason = `auth_time ${authTime} is ${Math.round(nowInSeconds() - authTime)} s ago, over maxAge ${maxAge} s`;
+    }
+    if (reason === undefined) return undefined;
+    const description = acrValues !== undefined && reason.startsWith('acr')
+      ? 'A stronger authentication is required.'
+      : 'A more recent authentication is required.';
+    return new AccessTokenError('insufficient_user_authentication', description, reason, {
+      acrValues,
+      maxAge,
+      scheme: auth.binding === 'dpop' ? 'DPoP' : 'Bearer',
+      challenge: (auth as WithChallenge)[CHALLENGE],
+    });
+  };
 }
 
 /** Builds a claim guard once per route (see `checkClaim`). */

@@ -11,7 +11,7 @@
  * WeakMap keyed by the host's own request object, so nothing outlives the request.
  */
 import type { GuardError } from './errors.js';
-import { claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions } from './guards.js';
+import { authLevelGuard, claimGuard, permissionGuard, scopeGuard, type AuthLevelOptions, type Guard, type GuardOptions } from './guards.js';
 import type { Anonymous, Outcome, Refused } from './outcome.js';
 import type { AuthResult, RequestLike } from './types.js';
 import type { Verifier } from './verifier.js';
@@ -48,7 +48,8 @@ export function createHostAuthenticator<HostRequest extends object>(
   const withRefusalHook: Remembered = { anonymous: undefined, onRefusal };
 
   function settle(outcome: Outcome, hostRequest: HostRequest): Outcome {
-    if (outcome.kind === 'accepted') return outcome;
+    // A document the verifier answered (RFC 9728 metadata) is no refusal: nothing to report.
+    if (outcome.kind === 'accepted' || outcome.kind === 'answered') return outcome;
     if (outcome.kind === 'anonymous') {
       remembered.set(hostRequest, { anonymous: outcome, onRefusal });
       return outcome;
@@ -85,6 +86,11 @@ export interface GuardFactories<M, Extra extends object = object> {
   requirePermissions(permissions: string | readonly string[], options?: GuardOptions & Extra): M;
   /** 403 unless `predicate(claims)` holds; `description` is what the client reads. */
   requireClaim(predicate: (claims: AuthResult['claims']) => boolean, description: string, options?: Extra): M;
+  /**
+   * Step-up (RFC 9470): 401 `insufficient_user_authentication` unless the user authenticated with
+   * one of `acrValues` and within `maxAge` seconds; the challenge says which.
+   */
+  requireAuthLevel(options: AuthLevelOptions & Extra): M;
 }
 
 /**
@@ -98,5 +104,6 @@ export function createGuardFactories<M, Extra extends object = object>(toMiddlew
     requireScopes: (scopes, options) => toMiddleware(scopeGuard(scopes, options), options),
     requirePermissions: (permissions, options) => toMiddleware(permissionGuard(permissions, options), options),
     requireClaim: (predicate, description, options) => toMiddleware(claimGuard(predicate, description), options),
+    requireAuthLevel: (options) => toMiddleware(authLevelGuard(options), options),
   };
 }

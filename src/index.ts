@@ -17,9 +17,25 @@ export type { Verifier, VerifierOptions } from './verifier.js';
 export type { KeyCacheSnapshot } from './keys/seed.js';
 export { isVerifier } from './verifier.js';
 export { AccessTokenError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
+export { TokenStatusUnavailableError } from './introspection/errors.js';
 export type { AuthScheme, ChallengeOptions, ErrorCode, ErrorResponse } from './errors.js';
-export type { Accepted, Anonymous, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
-export { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, scopeGuard, type Guard, type GuardOptions, type Match } from './guards.js';
+export type { Accepted, Anonymous, Answered, AuthenticateOptions, Outcome, Refused, Unavailable } from './outcome.js';
+export {
+  authLevelGuard,
+  checkAuthLevel,
+  checkClaim,
+  checkPermissions,
+  checkScopes,
+  claimGuard,
+  permissionGuard,
+  scopeGuard,
+  type AuthLevelOptions,
+  type Guard,
+  type GuardOptions,
+  type Match,
+} from './guards.js';
+export type { ResourceMetadata } from './resource-metadata.js';
+export { authResultOf, toAuthInfo, type McpAuthInfo } from './mcp.js';
 export { createGuardFactories, createHostAuthenticator, createHostGuard, type GuardFactories, type HostAuthenticateOptions } from './host.js';
 export type {
   AuthResult,
@@ -38,7 +54,8 @@ export type {
 } from './types.js';
 export { DEFAULT_DPOP_ALGORITHMS } from './binding/index.js';
 export type { BindingOptions } from './binding/index.js';
-export type { ClaimMapping, DpopOptions, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest, MtlsOptions, ResultCacheOptions, SharedOptions } from './options.js';
+export type { ClaimMapping, DpopOptions, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest, MtlsOptions, ResourceMetadataOptions, ResultCacheOptions, SharedOptions } from './options.js';
+export type { IntrospectionAuthMethod, IntrospectionCacheOptions, IntrospectionEvent, IntrospectionOptions } from './options.js';
 export type { DpopNonceOption, DpopNonceSecret, DpopNonceSource } from './binding/dpop-nonce.js';
 export { MemoryReplayStore, ReplayStoreUnavailableError, type MemoryReplayStoreOptions, type ProofIdentity, type ReplayStore } from './binding/replay-store.js';
 export { RedisReplayStore, type RedisReplayStoreOptions, type RedisSetClient } from './binding/redis-replay-store.js';

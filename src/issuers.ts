@@ -22,7 +22,7 @@ import { createSecretKeySource, createStaticKeySource } from './keys/static.js';
 import { refuseUnknownIssuerOptions, type IssuerCacheOptions, type IssuerOptions, type IssuerResolver, type IssuerResolverRequest, type JwksOptions, type SharedOptions } from './options.js';
 import type { VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
-import type { JWTClaims, KeySource } from './types.js';
+import type { JWK, JWTClaims, JWTHeader, KeySource } from './types.js';
 
 export interface IssuerPipeline {
   /** The configured issuer: an exact identifier, or a `{tenantid}` template. */
@@ -35,6 +35,13 @@ export interface IssuerPipeline {
   verify(token: string, jws: string, claims: JWTClaims | undefined): VerifiedToken | Promise<VerifiedToken>;
   /** The fetched key source (remote JWKS or discovery), for `ready()` and `exportKeys()`. */
   readonly remote: RemoteJwks | DiscoveredJwks | undefined;
+  /**
+   * The claim checks alone (types, `iss`, `aud`, dialect), for claims vouched for another way
+   * (an introspection answer); `header` stands in for the JOSE header the dialect may read.
+   */
+  checkVouched(token: string, header: JWTHeader, claims: JWTClaims): VerifiedToken;
+  /** This issuer's signature step (its keys and allow-list), for other JWTs it signs (RFC 9701 answers). */
+  readonly signature: SignatureVerifier;
 }
 
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -59,20 +66,24 @@ export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOpti
   const signature = new SignatureVerifier(backend, algorithms, keySources.forAlg);
 
   function checkClaims(token: string, jws: string, parsed: CompactJws, read: JWTClaims | undefined): VerifiedToken {
-    const claims = read ?? parseClaims(backend.decodeBase64UrlText(parsed.payload));
+    return checkClaimSet(token, jws, parsed.header, read ?? parseClaims(backend.decodeBase64UrlText(parsed.payload)), parsed.key);
+  }
+
+  /** `key`: what verified the signature; none for claims an introspection answer vouched for. */
+  function checkClaimSet(token: string, jws: string, header: JWTHeader, claims: JWTClaims, key: JWK | undefined): VerifiedToken {
     checkClaimTypes(claims);
     if (template === undefined) checkIssuer(claims, issuer);
     else checkTenantIssuer(claims, template, issuer);
     if (audiences.length > 0) checkAudience(claims, audiences);
-    const profile = applyDialect(dialectRules, parsed.header, claims);
+    const profile = applyDialect(dialectRules, header, claims);
     return {
       token: jws,
       encrypted: jws !== token,
-      header: parsed.header,
+      header,
       claims,
       issuer: claims.iss as string,
-      key: parsed.key,
-      verifiedBy: signature,
+      key,
+      verifiedBy: key === undefined ? undefined : signature,
       dialect: profile.dialect,
       clientId: profile.clientId,
       scopes: profile.scopes,
@@ -83,6 +94,8 @@ export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOpti
   return {
     issuer,
     remote: keySources.remote,
+    signature,
+    checkVouched: (token, header, claims) => checkClaimSet(token, token, header, claims, undefined),
     verify(token, jws, claims) {
       const parsed = signature.parse(jws);
       const checked = signature.check(parsed);
@@ -254,12 +267,14 @@ function checkTenantIssuer(claims: JWTClaims, template: TenantTemplate, configur
 export type IssuerStep = ((token: string, jws: string, request: IssuerResolverRequest) => VerifiedToken | Promise<VerifiedToken>) & {
   /** The one issuer's fetched key source; undefined with `issuers`. */
   readonly remote?: RemoteJwks | DiscoveredJwks;
+  /** The one issuer's pipeline, in the single-issuer form (token introspection uses it). */
+  readonly single?: IssuerPipeline;
 };
 
 export function createIssuerStep(backend: CryptoBackend, options: IssuerOptions & SharedOptions): IssuerStep {
   if (options.issuers === undefined) {
     const single = createIssuerPipeline(backend, options, {});
-    return Object.assign((token: string, jws: string) => single.verify(token, jws, undefined), { remote: single.remote });
+    return Object.assign((token: string, jws: string) => single.verify(token, jws, undefined), { single });
   }
   const directory = createIssuerDirectory(backend, options.issuers, options);
   const run = (pipeline: IssuerPipeline, token: string, jws: string, claims: JWTClaims) => {

@@ -10,7 +10,7 @@ import type { TokenLocation } from './credentials.js';
 import type { DecryptionKeyInput } from './jwe/decryption-keys.js';
 import type { KeyCacheSnapshot } from './keys/seed.js';
 import type { StaticKeys } from './keys/static.js';
-import type { Dialect, RequestLike } from './types.js';
+import type { AuthResult, Dialect, JWK, RequestLike } from './types.js';
 
 /**
  * What a verifier knows about one issuer it trusts: the top level of `VerifierOptions` for a
@@ -176,6 +176,86 @@ export interface SharedOptions {
   mtls?: MtlsOptions;
   /** DPoP-bound tokens (RFC 9449). @default the DPoP scheme is not accepted */
   dpop?: DpopOptions;
+
+  /**
+   * Token introspection (RFC 7662): opaque tokens (or every token, `mode: 'all'`) are sent to the
+   * issuer's introspection endpoint, and an active answer is held to the same rules as a JWT.
+   * Single-issuer form only: an opaque token names no issuer to pick among `issuers`.
+   * @default none: an opaque token is refused as malformed
+   */
+  introspection?: IntrospectionOptions;
+  /**
+   * Your own deny-list for JWTs: called with every locally verified result, after every other
+   * check; `true` refuses the token (401 `invalid_token`). A throw or rejection is our failure
+   * (503), never an acceptance. Not called for introspected tokens: the endpoint already said.
+   * @default none
+   */
+  isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>;
+
+  /**
+   * Publish OAuth 2.0 Protected Resource Metadata (RFC 9728), as MCP servers must: `authenticate`
+   * then answers GET and HEAD on `/.well-known/oauth-protected-resource` (and on the form with
+   * the resource's path appended, RFC 9728 §3.1) with the document itself, before any
+   * authentication, and every challenge carries `resource_metadata="<its URL>"`. `{}` derives
+   * every member from the other options.
+   * @default none: no path is special and challenges carry no `resource_metadata`
+   */
+  resourceMetadata?: ResourceMetadataOptions;
+}
+
+/**
+ * The members of the RFC 9728 §2 document, camelCased; the document is served in snake_case.
+ * Members left out are derived from the verifier's options where they say something.
+ */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier: an https URL (http on loopback), no fragment. RFC 8707: it is what
+   * clients ask the authorization server for, so it is the tokens' audience, exactly.
+   * @default `audience`, when it is a single URL
+   */
+  resource?: string;
+  /**
+   * Issuer identifiers of the authorization servers that issue tokens for this API.
+   * @default [issuer]
+   */
+  authorizationServers?: string[];
+  /** Scopes this API uses (`scopes_supported`). @default omitted */
+  scopesSupported?: string[];
+  /**
+   * How a token may be sent (`bearer_methods_supported`: `header`, `body`, `query`).
+   * @default from `tokenLocations` (`['header']`)
+   */
+  bearerMethodsSupported?: Array<'header' | 'body' | 'query'>;
+  /**
+   * Signing algorithms this API accepts (`resource_signing_alg_values_supported`).
+   * @default `algorithms` (`['RS256']`)
+   */
+  resourceSigningAlgValuesSupported?: string[];
+  /** URL of human-readable documentation for developers (`resource_documentation`). @default omitted */
+  resourceDocumentation?: string;
+  /** Human-readable name (`resource_name`). @default omitted */
+  resourceName?: string;
+  /**
+   * Whether only DPoP-bound tokens are accepted (`dpop_bound_access_tokens_required`).
+   * @default `dpop.required`, when `dpop` is set
+   */
+  dpopBoundAccessTokensRequired?: boolean;
+  /**
+   * Whether only certificate-bound tokens are accepted (`tls_client_certificate_bound_access_tokens`).
+   * @default `mtls.required`, when `mtls` is set
+   */
+  tlsClientCertificateBoundAccessTokens?: boolean;
+  /**
+   * More members, added as they are (snake_case names, JSON values: `resource_policy_uri`,
+   * `jwks_uri`, `signed_metadata`…); cannot replace a member the options above set.
+   * @default none
+   */
+  extra?: Record<string, unknown>;
+  /**
+   * `Cache-Control: max-age` of the document, seconds.
+   * @default 3600
+   */
+  maxAge?: number;
 }
 
 /** Every option of `createVerifier`: one issuer at the top level, or several under `issuers`. */
@@ -258,15 +338,100 @@ export interface DpopOptions {
   replayStore?: ReplayStore;
 }
 
+export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+export interface IntrospectionOptions {
+  /**
+   * The introspection endpoint.
+   * @default the issuer metadata's `introspection_endpoint` (OpenID Connect discovery, then RFC 8414)
+   */
+  endpoint?: string;
+  /** This API's client id at the authorization server. */
+  clientId: string;
+  /** The client secret, for `client_secret_basic` and `client_secret_post`. @default none */
+  clientSecret?: string;
+  /**
+   * The private key for `private_key_jwt` (RFC 7523 client assertion), as a private JWK; its
+   * `alg` names the algorithm (else RS256 for RSA, ES256/ES384/ES512 by curve, EdDSA for OKP).
+   * @default none
+   */
+  privateKey?: JWK;
+  /**
+   * How this API authenticates to the endpoint.
+   * @default 'private_key_jwt' when `privateKey` is set, else 'client_secret_basic'
+   */
+  authMethod?: IntrospectionAuthMethod;
+  /**
+   * Whole-response timeout in milliseconds, body included.
+   * @default 5000
+   */
+  timeout?: number;
+  /**
+   * Largest accepted response body in bytes.
+   * @default 65536
+   */
+  maxResponseBytes?: number;
+  /**
+   * `opaque`: tokens that are not JWTs are introspected, JWTs are verified locally. `all`: every
+   * token is introspected (revocation seen within the cache's `maxAge`); a JWT is still verified
+   * locally first, so the endpoint is asked only about genuine tokens.
+   * @default 'opaque'
+   */
+  mode?: 'opaque' | 'all';
+  /** The cache of introspection results, keyed by the token's SHA-256. @default `{ maxEntries: 1000, maxAge: 60, negativeMaxAge: 10 }` */
+  cache?: IntrospectionCacheOptions;
+  /**
+   * DANGEROUS, read before enabling. When the endpoint cannot answer (down, slow, 5xx, malformed,
+   * our credentials refused), accept what can still be vouched for instead of answering 503: a
+   * JWT on its local verification alone (`mode: 'all'`), an opaque token on its last active
+   * result still held by the cache, however old (up to its `exp`). A revoked token is then
+   * accepted for as long as the outage lasts. An opaque token never seen before is still a 503:
+   * nothing is ever accepted unverified.
+   * @default false
+   */
+  failOpen?: boolean;
+  /**
+   * Ask for signed responses (RFC 9701, `Accept: application/token-introspection+jwt`) and
+   * verify them with the issuer's keys (the verifier's key source and `algorithms`); a plain
+   * JSON answer is then refused (503).
+   * @default false
+   */
+  signedResponses?: boolean;
+  /** A fetch implementation (tests, proxies). @default the global `fetch` */
+  fetch?: typeof fetch;
+  /** Called for every introspected token: cache hits and misses, endpoint latency. @default none */
+  onEvent?: (event: IntrospectionEvent) => void;
+}
+
+export interface IntrospectionCacheOptions {
+  /** Most active results kept; as many inactive ones are kept apart. @default 1000 */
+  maxEntries?: number;
+  /**
+   * Longest an active result is trusted, seconds (never past the token's `exp`): a revoked token
+   * is refused at most this long after its revocation.
+   * @default 60
+   */
+  maxAge?: number;
+  /** Longest an inactive (or refused) result is remembered, seconds. @default 10 */
+  negativeMaxAge?: number;
+}
+
+/** What `introspection.onEvent` hears about one token (never the token itself). */
+export type IntrospectionEvent =
+  | { kind: 'hit'; active: boolean }
+  | { kind: 'coalesced' }
+  | { kind: 'miss'; active: boolean | undefined; durationMs: number; failure?: string };
+
 /**
  * The names `createVerifier` knows, by the object they belong to. A key is typed against its
  * interface, so a renamed option cannot be forgotten here.
  */
-const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'jwks' | 'resultCache' | 'mtls' | 'dpop']: readonly string[] } = {
+const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'jwks' | 'resultCache' | 'mtls' | 'dpop' | 'introspection' | 'resourceMetadata']: readonly string[] } = {
   verifier: names<VerifierOptions>()([
     'issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'clockTolerance',
     'maxTokenAge', 'realm', 'tokenLocations', 'maxTokenLength', 'jwks', 'resultCache', 'decryptionKeys',
     'keyManagementAlgorithms', 'contentEncryptionAlgorithms', 'requireEncryption', 'mtls', 'dpop', 'issuers', 'issuerCache',
+    'introspection', 'isRevoked', 'resourceMetadata',
   ]),
   issuer: names<IssuerOptions>()(['issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'jwks']),
   claims: names<ClaimMapping>()(['scopes', 'permissions']),
@@ -275,9 +440,20 @@ const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'j
   resultCache: names<ResultCacheOptions>()(['maxEntries', 'maxAge']),
   mtls: names<MtlsOptions>()(['required', 'certificateHeader']),
   dpop: names<DpopOptions>()(['required', 'algorithms', 'iatWindow', 'nonce', 'replayStore']),
+  introspection: names<IntrospectionOptions>()([
+    'endpoint', 'clientId', 'clientSecret', 'privateKey', 'authMethod', 'timeout', 'maxResponseBytes', 'mode', 'cache',
+    'failOpen', 'signedResponses', 'fetch', 'onEvent',
+  ]),
+  resourceMetadata: names<ResourceMetadataOptions>()([
+    'resource', 'authorizationServers', 'scopesSupported', 'bearerMethodsSupported', 'resourceSigningAlgValuesSupported',
+    'resourceDocumentation', 'resourceName', 'dpopBoundAccessTokensRequired', 'tlsClientCertificateBoundAccessTokens', 'extra', 'maxAge',
+  ]),
 };
 
 /** The top-level names that describe one issuer, which `issuers` replaces. */
+/** `introspection.cache` is checked by the same rule (a section of a section). */
+const INTROSPECTION_CACHE_OPTIONS = names<IntrospectionCacheOptions>()(['maxEntries', 'maxAge', 'negativeMaxAge']);
+
 export const ISSUER_OPTION_NAMES: readonly string[] = KNOWN.issuer;
 
 /** Lists every key of `T`, checked by the compiler both ways (none missing, none extra). */
@@ -291,10 +467,12 @@ function names<T>() {
  */
 export function refuseUnknownOptions(options: object): void {
   checkNames(options, KNOWN.verifier, '');
-  for (const section of ['claims', 'issuerCache', 'jwks', 'resultCache', 'mtls', 'dpop'] as const) {
+  for (const section of ['claims', 'issuerCache', 'jwks', 'resultCache', 'mtls', 'dpop', 'introspection', 'resourceMetadata'] as const) {
     const value = (options as Record<string, unknown>)[section];
     if (typeof value === 'object' && value !== null) checkNames(value, KNOWN[section], `${section}.`);
   }
+  const cache = (options as { introspection?: { cache?: unknown } }).introspection?.cache;
+  if (typeof cache === 'object' && cache !== null) checkNames(cache, INTROSPECTION_CACHE_OPTIONS, 'introspection.cache.');
   const { issuers } = options as { issuers?: unknown };
   if (Array.isArray(issuers)) issuers.forEach((entry, index) => refuseUnknownIssuerOptions(entry, `issuers[${index}].`));
 }

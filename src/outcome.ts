@@ -1,12 +1,16 @@
 /**
  * The outcome of `verifier.authenticate(request)`: the one public seam every host adapter is built
- * on. Four kinds, each with everything the host needs to act on it:
+ * on. Five kinds, each with everything the host needs to act on it:
  *
  * - `accepted`: the `AuthResult`, to put where the host's handlers read it;
  * - `anonymous`: the request had no credentials and `optional` was asked for;
  * - `refused` (4xx) and `unavailable` (our 503): the error, for logs, and the `response` to send
- *   as it is (status, lower-case headers, JSON body).
+ *   as it is (status, lower-case headers, JSON body);
+ * - `answered`: the request was for a document the verifier serves itself (the RFC 9728 Protected
+ *   Resource Metadata, when `resourceMetadata` is set): the `response` (200) to send as it is.
  *
+ * A host sends `response` for every kind other than `accepted` and `anonymous`, so a kind added
+ * later with a `response` needs no adapter change.
  * An adapter translates its host's request into a `RequestLike`, calls `authenticate`, and
  * translates the outcome back; it decides nothing itself.
  */
@@ -37,7 +41,13 @@ export interface Unavailable {
   readonly response: ErrorResponse;
 }
 
-export type Outcome = Accepted | Anonymous | Refused | Unavailable;
+/** A request the verifier answered itself, before any authentication: no error, nothing to log. */
+export interface Answered {
+  readonly kind: 'answered';
+  readonly response: ErrorResponse;
+}
+
+export type Outcome = Accepted | Anonymous | Refused | Unavailable | Answered;
 
 export interface AuthenticateOptions {
   /** A request without any credentials is `anonymous` instead of refused. Bad tokens still fail. */

@@ -57,6 +57,13 @@ export interface AuthResult {
   binding: Binding;
   /** True when the token arrived as a JWE and was decrypted. */
   encrypted: boolean;
+  /** `exp`: when the token expires, seconds since the epoch (the MCP SDK's `AuthInfo.expiresAt`). */
+  readonly expiresAt: number | undefined;
+  /**
+   * The resource this token was issued for (RFC 8707): `resourceMetadata.resource` when set, else
+   * the configured audience the token's `aud` matched, when that is a URL.
+   */
+  readonly resource: URL | undefined;
 }
 
 /** The request as the core sees it; adapters translate their host's request into this. */
@@ -64,6 +71,11 @@ export interface RequestLike {
   method: string;
   /** Absolute URL of the request as the client addressed it (scheme, host, path). */
   url: string;
+  /**
+   * The path (and query) as the client sent it, when the host has it cheaper than `url`. Read only
+   * to recognise a request for the Protected Resource Metadata. @default taken from `url`
+   */
+  path?: string;
   /** Header names in any case; a repeated header as an array. */
   headers: Record<string, string | string[] | undefined> | Headers;
   /** DER or PEM of the client's leaf certificate, when TLS ended in this process. */

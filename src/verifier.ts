@@ -13,10 +13,12 @@ import type { CryptoBackend } from './crypto/types.js';
 import { bearerTokensOnly, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
 import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
-import { AuthResult as Result } from './auth-result.js';
+import { AuthResult as Result, type ResultContext } from './auth-result.js';
+import { createResourceMetadata, resourceMetadataDefaults, type ResourceMetadata } from './resource-metadata.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createIssuerStep, namingIssuer } from './issuers.js';
 import type { KeyCacheSnapshot } from './keys/seed.js';
+import { createTokenStatusStep } from './introspection/index.js';
 import type { VerifiedToken } from './result-cache.js';
 import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
@@ -50,6 +52,8 @@ export interface Verifier {
   exportKeys(): KeyCacheSnapshot | undefined;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
+  /** The Protected Resource Metadata this verifier serves (RFC 9728), when `resourceMetadata` is set. */
+  readonly resourceMetadata?: ResourceMetadata;
 }
 
 /** True for a verifier (anything with the `authenticate` seam), false for options. */
@@ -68,7 +72,15 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const decrypt = (steps.decrypt ?? plainTokensOnly)(options);
   const bindSender = steps.senderConstraint ? steps.senderConstraint(options, backend) : bearerTokensOnly(options);
   const cache = config.resultCache ? (steps.resultCache ?? noResultCache)(config.resultCache) : undefined;
-  const { claimRules, credentialRules, challenge } = config;
+  const { claimRules, credentialRules } = config;
+  // After the issuers' own checks, so a bad `issuer` or `audience` is reported as such.
+  const derived = resourceMetadataDefaults(options, config.credentialRules.locations, config.challenge.dpopAlgorithms);
+  const resourceMetadata = createResourceMetadata(options, derived);
+  const challenge: ChallengeOptions = resourceMetadata ? Object.freeze({ ...config.challenge, resourceMetadata: resourceMetadata.url }) : config.challenge;
+  // What a result says its resource is (the MCP SDK's AuthInfo.resource).
+  const context: ResultContext = Object.freeze({ challenge, resource: resourceMetadata?.resource, audiences: derived.audiences ?? [] });
+  // Token status (src/introspection): opaque tokens introspected, `isRevoked`; undefined when unused.
+  const tokenStatus = createTokenStatusStep(options, { backend, issuer: verifyIssued.single });
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
@@ -99,7 +111,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
         checkTimesOf(cached);
         return bind(cached, scheme, token, dpopProof, request);
       }
-      const pending = verifyToken(token, request);
+      // Token status hook: an opaque token is introspected instead of verified locally; either way
+      // the same VerifiedToken goes through the same time and binding steps below.
+      const pending = tokenStatus?.introspects(token) ? tokenStatus.introspect(token) : verifyToken(token, request);
       if (pending instanceof Promise) {
         return pending.then((verified) => accept(verified, scheme, token, dpopProof, request)).catch((error: unknown) => {
           throw finish(error, scheme, challenge);
@@ -124,19 +138,26 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   /** A freshly verified token: the clock, then the cache, then the caller. */
   function accept(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest) {
     checkTimesOf(verified);
-    cache?.set(token, verified);
+    // An introspected answer has its own, shorter-lived cache (revocation must show through).
+    if (!tokenStatus?.introspects(token)) cache?.set(token, verified);
     return bind(verified, scheme, token, dpopProof, request);
   }
 
   function bind(verified: VerifiedToken, scheme: AuthScheme, token: string, dpopProof: string | undefined, request: BindingRequest): AuthResult | Promise<AuthResult> {
     const bound = bindSender(verified.claims, scheme, token, dpopProof, request);
-    if (typeof bound === 'string') return new Result(verified, bound, challenge);
-    return bound.then(
-      (binding) => new Result(verified, binding, challenge),
-      (error: unknown) => {
+    if (typeof bound === 'string') return confirmStatus(new Result(verified, bound, context), token, scheme);
+    return bound
+      .then((binding) => confirmStatus(new Result(verified, binding, context), token, scheme))
+      .catch((error: unknown) => {
         throw finish(error, scheme, challenge);
-      },
-    );
+      });
+  }
+
+  /** Token status hook, last: `isRevoked`, and introspection of a JWT with `introspection.mode: 'all'`. */
+  function confirmStatus(auth: AuthResult, token: string, scheme: AuthScheme): AuthResult | Promise<AuthResult> {
+    if (tokenStatus === undefined || tokenStatus.introspects(token)) return auth;
+    const confirmed = tokenStatus.confirm(auth, token);
+    return confirmed instanceof Promise ? confirmed.catch((error: unknown) => Promise.reject(finish(error, scheme, challenge))) : confirmed;
   }
 
   function verifyRequestNow(request: RequestLike): AuthResult | Promise<AuthResult> {
@@ -161,6 +182,9 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const anonymous: Anonymous = Object.freeze({ kind: 'anonymous', challenge });
 
   function authenticate(request: RequestLike, options?: AuthenticateOptions): Outcome | Promise<Outcome> {
+    // The document is public: served before, and whatever, the credentials.
+    const answered = resourceMetadata?.answer(request);
+    if (answered !== undefined) return answered;
     const optional = options?.optional === true;
     const decide = (error: unknown): Outcome =>
       optional && error instanceof AccessTokenError && error.code === 'missing_credentials' ? anonymous : failed(error);
@@ -174,15 +198,15 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   }
 
   async function ready(): Promise<void> {
-    await verifyIssued.remote?.ready();
+    await verifyIssued.single?.remote?.ready();
   }
 
   function exportKeys(): KeyCacheSnapshot | undefined {
-    const snapshot = verifyIssued.remote?.snapshot();
+    const snapshot = verifyIssued.single?.remote?.snapshot();
     return snapshot === undefined ? undefined : { version: 1, issuer: options.issuer as string, ...snapshot };
   }
 
-  return { verify, verifyRequest, authenticate, ready, exportKeys, challenge };
+  return { verify, verifyRequest, authenticate, ready, exportKeys, challenge, resourceMetadata };
 }
 
 /** The promise of an outcome that may be immediate, thrown, or itself a promise. */

@@ -30,6 +30,12 @@ describe('npm run bench -- --quick', () => {
     expect(report!.wrong).toEqual([]);
     expect(report!.tables.map((table) => table.rows.length)).toEqual([5, 5, 4]);
   }, 240_000);
+
+  it('runs the optional introspection section with every decision right', async () => {
+    const [report] = await runSuite(QUICK, ['introspection']);
+    expect(report?.wrong).toEqual([]);
+    expect(report?.tables.length).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 async function refused(promise: Promise<unknown>): Promise<string> {

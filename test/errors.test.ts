@@ -150,6 +150,25 @@ describe('AccessTokenError', () => {
   });
 });
 
+describe('step-up and resource metadata in challenges', () => {
+  it('insufficient_user_authentication is a 401 whose challenge names acr_values and max_age (RFC 9470 §3)', () => {
+    const error = new AccessTokenError('insufficient_user_authentication', 'More.', 'r', { acrValues: ['urn:a', 'urn:b'], maxAge: 5 });
+    expect(error.status).toBe(401);
+    expect(error.wwwAuthenticate).toBe('Bearer error="insufficient_user_authentication", error_description="More.", acr_values="urn:a urn:b", max_age="5"');
+  });
+
+  it('keeps acr_values and max_age when the verifier completes the error', () => {
+    const error = new AccessTokenError('insufficient_user_authentication', 'More.', 'r', { maxAge: 5 }).withContext({ realm: 'api', schemes: ['Bearer'] }, 'Bearer');
+    expect(error.wwwAuthenticate).toBe('Bearer realm="api", error="insufficient_user_authentication", error_description="More.", max_age="5"');
+  });
+
+  it('puts resource_metadata in every challenge, with or without an error, escaped like any value', () => {
+    const challenge: ChallengeOptions = { schemes: ['Bearer', 'DPoP'], resourceMetadata: 'https://api.example.com/.well-known/oauth-protected-resource?"x"' };
+    const link = 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource?\\"x\\""';
+    expect(withChallenge(new AccessTokenError('missing_credentials', 'None.'), challenge).wwwAuthenticate).toBe(`Bearer ${link}, DPoP ${link}`);
+  });
+});
+
 describe('KeysUnavailableError', () => {
   const error = new KeysUnavailableError(`GET https://tenant.example.com/.well-known/jwks.json: connection refused`, 12.2);
 

@@ -3,62 +3,29 @@
  * ISSUER, AUDIENCE, PORT and HOST), listens on 127.0.0.1, and answers real tokens from a local
  * issuer found by discovery, exactly as an Auth0 API's would be.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalIssuer } from '../examples/local-issuer.js';
+import { startExample, type ExampleProcess } from './helpers/example-process.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const AUDIENCE = 'https://api.example.com';
 
 let issuer: LocalIssuer;
-const children: ChildProcess[] = [];
+const children: ExampleProcess[] = [];
 
 beforeAll(async () => {
   issuer = await LocalIssuer.start();
 });
 
 afterAll(async () => {
-  for (const child of children) {
-    // tsx runs the example in a child process of its own: end the group we started.
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  for (const child of children) child.stop();
   await issuer.close();
 });
 
 /** Starts an example on an ephemeral port and resolves with its base URL. */
 async function start(example: string): Promise<string> {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'examples', example)], {
-    cwd: ROOT,
-    env: { ...process.env, ISSUER: issuer.issuer, AUDIENCE, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = await startExample(example, { ISSUER: issuer.issuer, AUDIENCE, PORT: '0' });
   children.push(child);
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${example} did not start:\n${output}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolvePromise(match[1] as string);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${example} exited with ${code}:\n${output}`));
-    });
-  });
+  return child.base;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessTokenError } from '../src/errors.js';
-import { checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, requiredList, scopeGuard } from '../src/guards.js';
+import { authLevelGuard, checkAuthLevel, checkClaim, checkPermissions, checkScopes, claimGuard, permissionGuard, requiredList, scopeGuard } from '../src/guards.js';
 import type { AuthResult } from '../src/types.js';
 import { mint, verifierFor } from './helpers/tokens.js';
 
@@ -171,5 +171,44 @@ describe('prepared guards', () => {
 
   it('split a space-separated requirement once, at build time', () => {
     expect(requiredList(' read:messages  write:messages ')).toEqual(['read:messages', 'write:messages']);
+  });
+});
+
+describe('checkAuthLevel and authLevelGuard (step-up, RFC 9470)', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const authWithClaims = (claims: Record<string, unknown>) => verifierFor({ realm: 'api' }).verify(mint(claims));
+
+  it('lets an accepted acr and a recent enough auth_time through', async () => {
+    expect(checkAuthLevel(await authWithClaims({ acr: 'mfa', auth_time: now() - 10 }), { acrValues: ['phr', 'mfa'], maxAge: 60 })).toBeUndefined();
+  });
+
+  it('refuses an acr not listed, with 401 insufficient_user_authentication naming the accepted values', async () => {
+    const error = checkAuthLevel(await authWithClaims({ acr: 'pwd' }), { acrValues: 'mfa phr' });
+    expect(error).toMatchObject({ code: 'insufficient_user_authentication', status: 401, acrValues: ['mfa', 'phr'] });
+    expect(error?.wwwAuthenticate).toBe('Bearer realm="api", error="insufficient_user_authentication", error_description="A stronger authentication is required.", acr_values="mfa phr"');
+    expect(error?.reason).toBe('acr is "pwd", expected one of ["mfa","phr"]');
+  });
+
+  it('refuses an auth_time older than maxAge, and a token without auth_time', async () => {
+    const old = checkAuthLevel(await authWithClaims({ auth_time: now() - 120 }), { maxAge: 60 });
+    expect(old).toMatchObject({ code: 'insufficient_user_authentication', maxAge: 60, description: 'A more recent authentication is required.' });
+    expect(old?.wwwAuthenticate).toContain('max_age="60"');
+    expect(checkAuthLevel(await authWithClaims({}), { maxAge: 60 })?.reason).toBe('auth_time is missing, and maxAge 60 s is required');
+  });
+
+  it('quotes a hostile acr in the reason, and never sends it to the client', async () => {
+    const error = checkAuthLevel(await authWithClaims({ acr: 'x"\r\ny' }), { acrValues: ['mfa'] });
+    expect(error?.reason).toBe('acr is "x\\"\\r\\ny", expected one of ["mfa"]');
+    expect(error?.wwwAuthenticate).not.toContain('x"');
+  });
+
+  it('answers 401 for an anonymous request, like every guard', () => {
+    expect(authLevelGuard({ maxAge: 60 })(undefined)?.response.status).toBe(401);
+  });
+
+  it('needs acrValues or maxAge, and a whole number of seconds', () => {
+    expect(() => authLevelGuard({})).toThrow(TypeError);
+    expect(() => authLevelGuard({ maxAge: -1 })).toThrow(/maxAge/);
+    expect(() => authLevelGuard({ acrValues: [] })).toThrow(TypeError);
   });
 });

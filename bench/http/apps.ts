@@ -9,7 +9,7 @@ import type { JWK } from '../../src/types.js';
 import { createFloorVerifier, createThreadpoolFloorVerifier } from './floor.js';
 
 export type Framework = 'express' | 'fastify' | 'koa';
-export type Variant = 'bare' | 'floor' | 'floor-threadpool' | 'ours' | 'ours-cache' | 'peer' | 'peer-express-jwt';
+export type Variant = 'bare' | 'floor' | 'floor-threadpool' | 'ours' | 'ours-cache' | 'ours-introspection' | 'peer' | 'peer-express-jwt';
 
 export interface AppConfig {
   framework: Framework;
@@ -21,6 +21,8 @@ export interface AppConfig {
   jwk: JWK;
   /** Our verifier's allow-list; default RS256 (the memory benchmark signs ES256: quicker to mint). */
   algorithms?: string[];
+  /** The introspection endpoint, for `ours-introspection` (Express only; bench/introspection.ts). */
+  introspectionEndpoint?: string;
 }
 
 export const VARIANTS: Record<Framework, Variant[]> = {
@@ -36,6 +38,7 @@ export function label(framework: Framework, variant: Variant): string {
     'floor-threadpool': 'hand-rolled floor, callback crypto.verify (threadpool)',
     ours: 'access-token-guard',
     'ours-cache': 'access-token-guard + result cache, 1 repeated token',
+    'ours-introspection': 'access-token-guard, opaque tokens introspected (cache on)',
     peer:
       framework === 'express'
         ? 'express-oauth2-jwt-bearer 1.10.0'
@@ -48,6 +51,9 @@ export function label(framework: Framework, variant: Variant): string {
 }
 
 const BODY = { hello: 'world' };
+
+/** The API's client at the bench issuer, for introspection. */
+export const BENCH_CLIENT = Object.freeze({ id: 'bench-api', secret: 'bench-api-secret' });
 
 export interface RunningApp {
   port: number;
@@ -105,6 +111,12 @@ async function startExpress(config: AppConfig): Promise<RunningApp> {
     case 'ours-cache': {
       const { authenticate } = await import('../../adapters/express.js');
       app.use(authenticate({ issuer, audience, algorithms: config.algorithms, resultCache: config.variant === 'ours-cache' }));
+      break;
+    }
+    case 'ours-introspection': {
+      const { authenticate } = await import('../../adapters/express.js');
+      const introspection = { endpoint: config.introspectionEndpoint, clientId: BENCH_CLIENT.id, clientSecret: BENCH_CLIENT.secret };
+      app.use(authenticate({ issuer, audience, algorithms: config.algorithms, introspection }));
       break;
     }
     case 'peer': {

@@ -17,7 +17,14 @@ export class BenchIssuer {
   jwksDelayMs = 0;
   jwksHits = 0;
   metadataHits = 0;
+  /** Opaque tokens this issuer says are active, with the claims its introspection answers. */
+  readonly opaque = new Map<string, Record<string, unknown>>();
+  introspectionHits = 0;
   #server: Server | undefined;
+
+  get introspectionEndpoint(): string {
+    return this.issuer === '' ? '' : `${this.issuer}introspect`;
+  }
 
   static async start(algs: readonly BenchAlg[] = ['RS256']): Promise<BenchIssuer> {
     const issuer = new BenchIssuer();
@@ -54,6 +61,7 @@ export class BenchIssuer {
   resetCounts(): void {
     this.jwksHits = 0;
     this.metadataHits = 0;
+    this.introspectionHits = 0;
   }
 
   async close(): Promise<void> {
@@ -70,7 +78,19 @@ export class BenchIssuer {
       const send = (body: unknown) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (request.url === '/.well-known/openid-configuration') {
         this.metadataHits++;
-        return send({ issuer: this.issuer, jwks_uri: this.jwksUri });
+        return send({ issuer: this.issuer, jwks_uri: this.jwksUri, introspection_endpoint: this.introspectionEndpoint });
+      }
+      if (request.url === '/introspect' && request.method === 'POST') {
+        // RFC 7662: the token in a form body; unknown tokens are inactive.
+        this.introspectionHits++;
+        let body = '';
+        request.setEncoding('utf8');
+        request.on('data', (chunk: string) => (body += chunk));
+        request.on('end', () => {
+          const claims = this.opaque.get(new URLSearchParams(body).get('token') ?? '');
+          send(claims ? { active: true, ...claims } : { active: false });
+        });
+        return;
       }
       if (request.url === '/.well-known/jwks.json') {
         this.jwksHits++;

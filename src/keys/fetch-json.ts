@@ -1,7 +1,8 @@
 /**
- * A bounded JSON GET, shared by the key sources (README, "Key source behaviour"): one
- * deadline for the whole response, body included; a byte cap enforced while streaming; no
- * redirects; https only, loopback excepted. Web APIs only (fetch, AbortController, TextDecoder,
+ * A bounded HTTP fetch, shared by the key sources and token introspection (README, "Key source
+ * behaviour"): one deadline for the whole response, body included; a byte cap enforced while
+ * streaming; no redirects; https only, loopback excepted. A GET of JSON by default; a POST of a
+ * form body when `form` is given. Web APIs only (fetch, AbortController, TextDecoder,
  * setTimeout), so the same code runs on Node, Cloudflare workerd, Deno and Bun.
  */
 
@@ -38,6 +39,10 @@ export interface FetchJsonOptions {
   maxBytes: number;
   /** Default: the global `fetch`, looked up at call time. */
   fetch?: typeof fetch;
+  /** POST these fields as `application/x-www-form-urlencoded` instead of a GET. */
+  form?: Record<string, string>;
+  /** Request headers, added to (or replacing) the default `accept`. */
+  headers?: Record<string, string>;
 }
 
 export interface FetchedJson {
@@ -46,8 +51,21 @@ export interface FetchedJson {
   maxAge?: number;
 }
 
-/** GETs `url` and parses its body as JSON; every failure is a `FetchJsonError`. */
+export interface FetchedBody {
+  bytes: Uint8Array;
+  /** The response's `Content-Type`, lower-cased, parameters removed; '' when absent. */
+  contentType: string;
+  maxAge?: number;
+}
+
+/** GETs `url` (or POSTs `form`) and parses its body as JSON; every failure is a `FetchJsonError`. */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<FetchedJson> {
+  const { bytes, maxAge } = await fetchBody(url, options);
+  return { json: parseJson(bytes, url), maxAge };
+}
+
+/** The body of a bounded fetch, unparsed; every failure is a `FetchJsonError`. */
+export async function fetchBody(url: string, options: FetchJsonOptions): Promise<FetchedBody> {
   const refusal = checkUrl(url);
   if (refusal) throw refusal;
 
@@ -70,16 +88,22 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     const doFetch = options.fetch ?? fetch;
     const response = await Promise.race([
       doFetch(url, {
-        method: 'GET',
+        method: options.form ? 'POST' : 'GET',
         redirect: 'manual',
         signal: controller.signal,
-        headers: { accept: 'application/json, application/jwk-set+json' },
+        headers: {
+          accept: 'application/json, application/jwk-set+json',
+          ...(options.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...options.headers,
+        },
+        body: options.form ? new URLSearchParams(options.form).toString() : undefined,
       }),
       deadline,
     ]);
     checkResponse(response, url, options.maxBytes);
     const bytes = await readCapped(response, url, options.maxBytes, deadline);
-    return { json: parseJson(bytes, url), maxAge: parseMaxAge(response.headers.get('cache-control')) };
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    return { bytes, contentType, maxAge: parseMaxAge(response.headers.get('cache-control')) };
   } catch (error) {
     if (timedOut) throw timeoutError;
     if (error instanceof FetchJsonError) throw error;
@@ -175,7 +199,8 @@ async function readCapped(response: Response, url: string, maxBytes: number, dea
   return concat(chunks, size);
 }
 
-function parseJson(bytes: Uint8Array, url: string): unknown {
+/** The body as JSON (UTF-8, strictly); a `FetchJsonError` of kind `bad-json` otherwise. */
+export function parseJson(bytes: Uint8Array, url: string): unknown {
   try {
     // `fatal` so a body in another encoding is refused rather than silently mangled.
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FetchJsonError, checkUrl, fetchJson, isLoopbackHost, parseMaxAge } from '../../src/keys/fetch-json.js';
+import { createServer } from 'node:http';
+import { FetchJsonError, checkUrl, fetchBody, fetchJson, isLoopbackHost, parseMaxAge } from '../../src/keys/fetch-json.js';
+import { listen } from '../helpers/http.js';
 import { errorOf, startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 
 const limits = { timeout: 2000, maxBytes: 1024 };
@@ -60,6 +62,36 @@ describe('fetchJson: success', () => {
     await failure(server.url('/doc'), { ...limits, timeout: 61_234 });
     const ours = set.mock.results[set.mock.calls.findIndex((call) => call[1] === 61_234)]!.value;
     expect(clear).toHaveBeenCalledWith(ours);
+  });
+});
+
+describe('fetchBody: a form POST (token introspection)', () => {
+  it('POSTs the fields form-encoded with the given headers, and returns the raw body and its media type', async () => {
+    let received: { method?: string; type?: string; accept?: string; body?: string } = {};
+    const running = await listen(
+      createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk));
+        request.on('end', () => {
+          received = { method: request.method, type: request.headers['content-type'], accept: request.headers.accept, body };
+          response.writeHead(200, { 'content-type': 'Application/Token-Introspection+JWT; charset=utf-8' }).end('a.b.c');
+        });
+      }),
+    );
+    try {
+      const result = await fetchBody(`${running.origin}/introspect`, { ...limits, form: { token: 'a b&c', hint: 'x' }, headers: { accept: 'application/token-introspection+jwt' } });
+      expect(new TextDecoder().decode(result.bytes)).toBe('a.b.c');
+      expect(result.contentType).toBe('application/token-introspection+jwt');
+    } finally {
+      await running.close();
+    }
+    expect(received).toEqual({ method: 'POST', type: 'application/x-www-form-urlencoded', accept: 'application/token-introspection+jwt', body: 'token=a+b%26c&hint=x' });
+  });
+
+  it('keeps every bound of the GET: the byte cap applies to the POST answer', async () => {
+    server.route('/introspect', { json: { padding: 'x'.repeat(2000) } });
+    const error = await errorOf(() => fetchBody(server.url('/introspect'), { ...limits, form: { token: 't' } }));
+    expect(error).toMatchObject({ kind: 'too-large' });
   });
 });
 

@@ -28,7 +28,7 @@ beforeAll(async () => {
   await copyFile(join(ROOT, 'package.json'), join(installed, 'package.json'));
   await tsup({ config: join(ROOT, 'tsup.config.ts'), outDir: join(installed, 'dist'), sourcemap: false, silent: true });
 
-  for (const file of ['consumer.ts', 'consumer-cjs.cts']) {
+  for (const file of ['consumer.ts', 'consumer-cjs.cts', 'consumer-mcp.ts', 'consumer-conflict.ts']) {
     // Drop the `@ts-nocheck` that keeps the repo's own tsc off these files.
     const source = (await readFile(join(import.meta.dirname, file), 'utf8')).replace(/^\/\/ @ts-nocheck[^\n]*\n/, '');
     await writeFile(join(project, file), source);
@@ -41,7 +41,20 @@ beforeAll(async () => {
   const readmeFiles = await writeReadmeBlocks(project);
   await writeFile(
     join(project, 'tsconfig.readme.json'),
-    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['readme-prelude.d.ts', ...readmeFiles] }),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['readme-prelude.d.ts', ...readmeFiles.general] }),
+  );
+  // An MCP server's program: our /mcp entry with the SDK's Express parts, the MCP example as a user
+  // copies it (importing the package by name) and README's MCP server blocks. It cannot share a
+  // program with access-token-guard/express: both declare `req.auth` (consumer-conflict.ts).
+  const example = await readFile(join(ROOT, 'examples/mcp-server.ts'), 'utf8');
+  await writeFile(join(project, 'mcp-server.ts'), example.replace("'../adapters/mcp.js'", "'access-token-guard/mcp'"));
+  await writeFile(
+    join(project, 'tsconfig.mcp.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer-mcp.ts', 'mcp-server.ts', ...readmeFiles.mcp] }),
+  );
+  await writeFile(
+    join(project, 'tsconfig.conflict.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer-conflict.ts'] }),
   );
   await writeFile(
     join(project, 'tsconfig.bundler.json'),
@@ -54,14 +67,15 @@ beforeAll(async () => {
  * A block may use, without declaring them, the few names the prose around it gives (an Express
  * `app`, `issuer`, `audience`, a `token`…): readme-prelude.d.ts declares those and nothing else.
  */
-async function writeReadmeBlocks(dir: string): Promise<string[]> {
+async function writeReadmeBlocks(dir: string): Promise<{ general: string[]; mcp: string[] }> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  const files: string[] = [];
+  const files = { general: [] as string[], mcp: [] as string[] };
   for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
     const line = readme.slice(0, match.index).split('\n').length;
     const file = `readme-line-${line}.ts`;
     await writeFile(join(dir, file), `${match[1]}\nexport {};\n`);
-    files.push(file);
+    // An MCP server's blocks go in the MCP program (see above).
+    files[/@modelcontextprotocol\/sdk|access-token-guard\/mcp/.test(match[1] as string) ? 'mcp' : 'general'].push(file);
   }
   await copyFile(join(import.meta.dirname, 'readme-prelude.d.ts'), join(dir, 'readme-prelude.d.ts'));
   return files;
@@ -106,8 +120,17 @@ async function typecheck(config: string): Promise<string[]> {
 describe('consumer typings of the built package', () => {
   it('every entry point exports what the exports map promises', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './mcp', './package.json']);
   });
+
+  it('compile: an MCP server with the SDK (its bearerAuth typing included), the MCP example and README MCP blocks', async () => {
+    expect(await typecheck('tsconfig.mcp.json')).toEqual([]);
+  }, 300_000);
+
+  it('access-token-guard/express and the SDK bearerAuth in one program: req.auth is the SDK type, our fields gone', async () => {
+    const errors = await typecheck('tsconfig.conflict.json');
+    expect(errors).toEqual([expect.stringMatching(/^consumer-conflict\.ts\(\d+,\d+\): error TS2339: Property 'subject' does not exist on type 'AuthInfo'/)]);
+  }, 300_000);
 
   it('compile: ESM and CommonJS consumers, NodeNext resolution', async () => {
     expect(await typecheck('tsconfig.nodenext.json')).toEqual([]);

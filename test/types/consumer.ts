@@ -7,11 +7,11 @@
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { createVerifier, isGuardError, type AuthResult, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
+import { createVerifier, isGuardError, TokenStatusUnavailableError, type AuthResult, type IntrospectionEvent, type IntrospectionOptions, type IssuerOptions, type IssuerResolver, type VerifierOptions } from 'access-token-guard';
 import { authenticate as expressAuthenticate, requirePermissions as expressPermissions, requireScopes as expressScopes } from 'access-token-guard/express';
-import guard, { accessTokenGuard, KeysUnavailableError, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
-import { authenticate as koaAuthenticate, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
-import { authenticate as webAuthenticate, createVerifier as createWebVerifier, errorResponse, requireScopes as webScopes } from 'access-token-guard/web';
+import guard, { accessTokenGuard, KeysUnavailableError, requireAuthLevel, requirePermissions, requireScopes, type FastifyGuardOptions } from 'access-token-guard/fastify';
+import { authenticate as koaAuthenticate, requireAuthLevel as koaAuthLevel, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
+import { authenticate as webAuthenticate, createVerifier as createWebVerifier, errorResponse, requireAuthLevel as webAuthLevel, requireScopes as webScopes } from 'access-token-guard/web';
 import { authorizerContext, createAuthorizer, type AuthorizerEvent, type PolicyResponse, type SimpleResponse } from 'access-token-guard/lambda';
 
 const options: VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: process.env.AUDIENCE ?? 'https://api.example.com' };
@@ -47,7 +47,7 @@ fastify.setErrorHandler((error, _request, reply) => {
 
 // Koa: ctx.state.auth typed on Koa<AuthState> and on the default state.
 const koa = new Koa<AuthState>();
-koa.use(koaAuthenticate(options)).use(koaScopes('read:messages')).use((ctx) => {
+koa.use(koaAuthenticate({ ...options, resourceMetadata: { scopesSupported: ['read:messages'] } })).use(koaScopes('read:messages')).use(koaAuthLevel({ maxAge: 300 })).use((ctx) => {
   const scopes: string[] | undefined = ctx.state.auth?.scopes;
   ctx.body = { scopes };
 });
@@ -59,6 +59,10 @@ new Koa().use((ctx) => {
 // Web: the result or a Response; the optional mode adds undefined.
 const authenticate = webAuthenticate(createWebVerifier(options));
 const readMessages = webScopes('read:messages');
+const recentLogin = webAuthLevel({ acrValues: ['mfa'], onRefusal: (error) => console.warn(error.reason) });
+void recentLogin;
+const stepUp = [requireAuthLevel({ maxAge: 60 })];
+void stepUp;
 export default {
   async fetch(request: Request): Promise<Response> {
     const result = await authenticate(request);
@@ -72,6 +76,11 @@ const never: undefined = await authenticate(new Request('https://api.example.com
 void maybe;
 void never;
 void errorResponse;
+
+// Introspection options and their error, as a consumer types them (README blocks are compiled separately).
+const introspectionOptions: IntrospectionOptions = { clientId: 'api', privateKey: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }, mode: 'all', failOpen: false, signedResponses: true, onEvent: (event: IntrospectionEvent) => void event.kind };
+void introspectionOptions;
+void TokenStatusUnavailableError;
 
 // Lambda: one handler for every event shape.
 export const handler = createAuthorizer(options, { scopes: ['read:messages'], simpleResponses: true, resource: (event: AuthorizerEvent) => ('routeArn' in event ? event.routeArn : event.methodArn) });

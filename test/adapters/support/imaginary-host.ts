@@ -5,11 +5,13 @@
  * the seam is not public enough.
  */
 import {
+  authLevelGuard,
   createHostAuthenticator,
   createHostGuard,
   scopeGuard,
   permissionGuard,
   verifierFrom,
+  type AuthLevelOptions,
   type AuthResult,
   type ErrorResponse,
   type HostAuthenticateOptions,
@@ -62,6 +64,14 @@ export function requireScopes(scopes: string | string[]): HostStep {
 
 export function requirePermissions(permissions: string | string[]): HostStep {
   const check = createHostGuard<HostMessage>(permissionGuard(permissions));
+  return async (message) => {
+    const refusal = check(message, message.auth);
+    return refusal && reply(refusal.response);
+  };
+}
+
+export function requireAuthLevel(options: AuthLevelOptions): HostStep {
+  const check = createHostGuard<HostMessage>(authLevelGuard(options));
   return async (message) => {
     const refusal = check(message, message.auth);
     return refusal && reply(refusal.response);
