@@ -39,7 +39,7 @@ async function bundledModules(source: string): Promise<string[]> {
 
 const JWE = ['src/jwe/decrypt.ts', 'src/jwe/decryption-keys.ts', 'src/jwe/rsa-pem.ts'];
 const BINDING = ['src/binding/index.ts', 'src/binding/dpop.ts', 'src/binding/dpop-nonce.ts', 'src/binding/replay-store.ts', 'src/binding/mtls.ts'];
-const RESULT_CACHE = ['src/result-cache.ts', 'src/bounded-map.ts'];
+const RESULT_CACHE = ['src/result-cache.ts'];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'atg-web-bundle-'));
