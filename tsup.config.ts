@@ -8,6 +8,8 @@ const shared: Options = {
     koa: 'adapters/koa.ts',
     web: 'adapters/web.ts',
     lambda: 'adapters/lambda.ts',
+    hono: 'adapters/hono.ts',
+    nestjs: 'adapters/nestjs.ts',
     mcp: 'adapters/mcp.ts',
   },
   dts: true,

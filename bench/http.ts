@@ -212,13 +212,20 @@ export function httpTargets(results: readonly HttpResult[]): Target[] {
     const ours = row('ours');
     const cached = row('ours-cache');
     if (!ours || !cached) continue;
-    const peers = result.rows.filter((candidate) => candidate.variant.startsWith('peer'));
-    const best = peers.reduce((a, b) => (b.reqPerSec.median > a.reqPerSec.median ? b : a));
     targets.push({
       name: `${result.framework}: adapter ≥ 0.95× hand-rolled floor (req/s)`,
       met: ours.vsFloor.median >= 0.95,
       detail: `${ours.vsFloor.median.toFixed(2)}× (rounds ${ours.vsFloor.min.toFixed(2)}–${ours.vsFloor.max.toFixed(2)})`,
     });
+    targets.push({
+      name: `${result.framework}: result cache, 1 repeated token ≥ 0.85× bare`,
+      met: cached.vsBare.median >= 0.85,
+      detail: `${cached.vsBare.median.toFixed(2)}× (rounds ${cached.vsBare.min.toFixed(2)}–${cached.vsBare.max.toFixed(2)})`,
+    });
+    // Hono and NestJS have no peer row.
+    const peers = result.rows.filter((candidate) => candidate.variant.startsWith('peer'));
+    if (peers.length === 0) continue;
+    const best = peers.reduce((a, b) => (b.reqPerSec.median > a.reqPerSec.median ? b : a));
     const perRound = ours.samples.map((s, i) => s.reqPerSec / (best.samples[i] as Sample).reqPerSec);
     targets.push({
       name: `${result.framework}: adapter beats ${best.name} in req/s`,
@@ -229,11 +236,6 @@ export function httpTargets(results: readonly HttpResult[]): Target[] {
       name: `${result.framework}: adapter beats ${best.name} in server CPU µs/req`,
       met: ours.cpuMicros.median < best.cpuMicros.median,
       detail: `${fmt(ours.cpuMicros.median)} vs ${fmt(best.cpuMicros.median)} µs/req`,
-    });
-    targets.push({
-      name: `${result.framework}: result cache, 1 repeated token ≥ 0.85× bare`,
-      met: cached.vsBare.median >= 0.85,
-      detail: `${cached.vsBare.median.toFixed(2)}× (rounds ${cached.vsBare.min.toFixed(2)}–${cached.vsBare.max.toFixed(2)})`,
     });
   }
   return targets;

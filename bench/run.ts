@@ -6,6 +6,7 @@
  *   npm run bench -- --only=core,http  some sections only (core, cache, http, jwks, memory, coldstart, footprint;
  *                                      and introspection, which only runs when named)
  *   npm run bench -- --out=file.md     also write the report to a file
+ *   npm run bench -- --only=http --frameworks=hono,nestjs   the HTTP table for some frameworks only
  *
  * Exits with 1 if any verifier made a wrong decision or a section failed. Times never fail a run.
  */
@@ -13,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { load, machine } from './lib/machine.js';
 import { renderTable, renderTargets } from './lib/stats.js';
 import { FULL, OPTIONAL_SECTIONS, QUICK, SECTIONS, runSuite, type SectionName, type SectionReport } from './suite.js';
+import { VARIANTS, type Framework } from './http/apps.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -34,7 +36,14 @@ const print = (text: string) => {
 print(`# access-token-guard benchmarks (${quick ? 'quick mode: figures are not meaningful' : 'full run'})\n`);
 print(`${machine()}\nLoad average at start: ${load()}\nStarted ${new Date().toISOString()}\n`);
 
-const reports = await runSuite(quick ? QUICK : FULL, only ?? SECTIONS, (report: SectionReport) => {
+const frameworks = option('frameworks')?.split(',') as Framework[] | undefined;
+const unknownFrameworks = frameworks?.filter((name) => !(name in VARIANTS));
+if (unknownFrameworks?.length) {
+  console.error(`unknown framework(s) ${unknownFrameworks.join(', ')}; choose from ${Object.keys(VARIANTS).join(', ')}`);
+  process.exit(2);
+}
+const settings = quick ? QUICK : FULL;
+const reports = await runSuite(frameworks ? { ...settings, http: { ...settings.http, frameworks } } : settings, only ?? SECTIONS, (report: SectionReport) => {
   print(`## ${report.name} (${report.seconds.toFixed(0)} s, load average ${report.load[0]} → ${report.load[1]})\n`);
   for (const table of report.tables) print(renderTable(table));
   for (const problem of report.wrong) print(`WRONG: ${problem}`);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { JWK } from '../../src/types.js';
 import { createFloorVerifier, createThreadpoolFloorVerifier } from './floor.js';
 
-export type Framework = 'express' | 'fastify' | 'koa';
+export type Framework = 'express' | 'fastify' | 'koa' | 'hono' | 'nestjs';
 export type Variant = 'bare' | 'floor' | 'floor-threadpool' | 'ours' | 'ours-cache' | 'ours-introspection' | 'peer' | 'peer-express-jwt';
 
 export interface AppConfig {
@@ -29,6 +29,11 @@ export const VARIANTS: Record<Framework, Variant[]> = {
   express: ['bare', 'floor', 'floor-threadpool', 'ours', 'peer', 'peer-express-jwt', 'ours-cache'],
   fastify: ['bare', 'floor', 'ours', 'peer', 'ours-cache'],
   koa: ['bare', 'floor', 'ours', 'peer', 'ours-cache'],
+  // No peer for these two: Hono's own hono/jwk and Nest's passport-jwt + jwks-rsa are not drop-in
+  // resource-server checks (no scopes, no outage handling), so each is measured against its bare
+  // framework and a hand-rolled floor only.
+  hono: ['bare', 'floor', 'ours', 'ours-cache'],
+  nestjs: ['bare', 'floor', 'ours', 'ours-cache'],
 };
 
 export function label(framework: Framework, variant: Variant): string {
@@ -68,6 +73,10 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       return startFastify(config);
     case 'koa':
       return startKoa(config);
+    case 'hono':
+      return startHono(config);
+    case 'nestjs':
+      return startNest(config);
   }
 }
 
@@ -220,4 +229,92 @@ async function startKoa(config: AppConfig): Promise<RunningApp> {
     ctx.body = BODY;
   });
   return listen(createServer(app.callback()));
+}
+
+/** Hono on Node (@hono/node-server). Ours is given a main-entry verifier: `node:crypto`, as the README advises on Node. */
+async function startHono(config: AppConfig): Promise<RunningApp> {
+  const { Hono } = await import('hono');
+  const { createAdaptorServer } = await import('@hono/node-server');
+  const app = new Hono();
+  const { issuer, audience } = config;
+  switch (config.variant) {
+    case 'bare':
+      break;
+    case 'floor': {
+      const floor = createFloorVerifier(config);
+      app.use(async (c, next) => {
+        const claims = floor(c.req.header('authorization'));
+        if (!claims) return c.body(null, 401, { 'WWW-Authenticate': 'Bearer' });
+        c.set('user' as never, claims as never);
+        await next();
+      });
+      break;
+    }
+    case 'ours':
+    case 'ours-cache': {
+      const { authenticate } = await import('../../adapters/hono.js');
+      const { createVerifier } = await import('../../src/index.js');
+      app.use(authenticate(createVerifier({ issuer, audience, algorithms: config.algorithms, resultCache: config.variant === 'ours-cache' })));
+      break;
+    }
+    default:
+      throw new Error(`no ${config.variant} variant for hono`);
+  }
+  app.get('/hello', (c) => c.json(BODY));
+  return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+}
+
+/** NestJS 11 on its Express platform; the guard global (APP_GUARD), as the README shows. */
+async function startNest(config: AppConfig): Promise<RunningApp> {
+  await import('reflect-metadata');
+  const { Controller, Get, Module, UnauthorizedException } = await import('@nestjs/common');
+  const { APP_GUARD, NestFactory } = await import('@nestjs/core');
+  const { issuer, audience } = config;
+
+  class HelloController {
+    hello() {
+      return BODY;
+    }
+  }
+  Controller()(HelloController);
+  Get('hello')(HelloController.prototype, 'hello', Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello')!);
+
+  const providers: unknown[] = [];
+  const imports: unknown[] = [];
+  switch (config.variant) {
+    case 'bare':
+      break;
+    case 'floor': {
+      const floor = createFloorVerifier(config);
+      // The least a Nest guard can do: the floor's check, a 401 through Nest's exception layer.
+      const floorGuard = {
+        canActivate(context: import('@nestjs/common').ExecutionContext) {
+          const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: unknown }>();
+          const claims = floor(request.headers.authorization);
+          if (!claims) throw new UnauthorizedException();
+          request.user = claims;
+          return true;
+        },
+      };
+      providers.push({ provide: APP_GUARD, useValue: floorGuard });
+      break;
+    }
+    case 'ours':
+    case 'ours-cache': {
+      const { AccessTokenGuard, AccessTokenGuardModule } = await import('../../adapters/nestjs.js');
+      imports.push(AccessTokenGuardModule.forRoot({ issuer, audience, algorithms: config.algorithms, resultCache: config.variant === 'ours-cache' }));
+      providers.push({ provide: APP_GUARD, useClass: AccessTokenGuard });
+      break;
+    }
+    default:
+      throw new Error(`no ${config.variant} variant for nestjs`);
+  }
+  class AppModule {}
+  Module({ imports: imports as never[], controllers: [HelloController], providers: providers as never[] })(AppModule);
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return {
+    port: (app.getHttpServer().address() as AddressInfo).port,
+    close: () => app.close(),
+  };
 }

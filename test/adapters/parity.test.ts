@@ -1,6 +1,7 @@
 /**
- * One table of cases through every adapter: Express 5 and 4, Fastify 5, Koa 3 and 2 (real HTTP
- * on 127.0.0.1) and the Fetch-API adapter (a `Request` in, a `Response` out) must answer with the
+ * One table of cases through every adapter: Express 5 and 4, Fastify 5, Koa 3 and 2, Hono (on
+ * @hono/node-server), NestJS on its Express and Fastify platforms (real HTTP on 127.0.0.1) and the
+ * Fetch-API adapter (a `Request` in, a `Response` out) must answer with the
  * same status, the same `WWW-Authenticate` and the same body. The Lambda authorizer cannot write
  * a response (API Gateway does), so it is held to the outcome each status maps to instead. An
  * adapter written from the public exports alone, for a host we do not ship, passes the same table.
@@ -12,13 +13,20 @@ import express, { type RequestHandler } from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { Controller, Get } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as expressAdapter from '../../adapters/express.js';
 import fastifyGuard, * as fastifyAdapter from '../../adapters/fastify.js';
 import * as koaAdapter from '../../adapters/koa.js';
+import * as honoAdapter from '../../adapters/hono.js';
 import * as lambdaAdapter from '../../adapters/lambda.js';
+import * as nestAdapter from '../../adapters/nestjs.js';
 import * as webAdapter from '../../adapters/web.js';
 import * as imaginaryAdapter from './support/imaginary-host.js';
+import { NEST_PLATFORMS, startNest } from './support/nest.js';
 import type { VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../examples/local-issuer.js';
 
@@ -39,14 +47,25 @@ type Host = (headers: Record<string, string>) => Promise<Answer>;
 let issuer: LocalIssuer;
 let options: VerifierOptions;
 const servers: Server[] = [];
+const closers: Array<() => Promise<void>> = [];
+
+@Controller()
+@nestAdapter.RequireScopes(SCOPE)
+@nestAdapter.RequirePermissions(PERMISSION)
+class NestMessages {
+  @Get(PATH)
+  list(@nestAdapter.Auth() auth: nestAdapter.AuthResult) {
+    return { sub: auth.subject };
+  }
+}
 const hosts: Record<string, Host> = {};
 
 async function read(response: Response): Promise<Answer> {
   return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate'), body: await response.json() };
 }
 
-async function httpHost(listener: RequestListener): Promise<Host> {
-  const server = createServer(listener);
+async function httpHost(listenerOrServer: RequestListener | Server): Promise<Host> {
+  const server = typeof listenerOrServer === 'function' ? createServer(listenerOrServer) : listenerOrServer;
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`;
@@ -102,6 +121,21 @@ beforeAll(async () => {
     hosts[name] = await httpHost(app.callback());
   }
   {
+    const { authenticate, requireScopes, requirePermissions } = honoAdapter;
+    const app = new Hono().get(PATH, authenticate(options), requireScopes(SCOPE), requirePermissions(PERMISSION), (c) => c.json(handlerBody(c.var.auth.subject)));
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    hosts['hono (node)'] = await httpHost(server);
+  }
+  for (const platform of NEST_PLATFORMS) {
+    const { app, origin } = await startNest(platform, {
+      imports: [nestAdapter.AccessTokenGuardModule.forRoot(options)],
+      controllers: [NestMessages],
+      providers: [{ provide: APP_GUARD, useClass: nestAdapter.AccessTokenGuard }],
+    });
+    closers.push(() => app.close());
+    hosts[`nestjs (${platform})`] = async (headers) => read(await fetch(`${origin}${PATH}`, { headers }));
+  }
+  {
     const { authenticate, requireScopes, requirePermissions } = webAdapter;
     const auth = authenticate(options);
     const guards = [requireScopes(SCOPE), requirePermissions(PERMISSION)];
@@ -132,7 +166,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all([...servers.map((server) => new Promise((resolve) => server.close(resolve))), ...closers.map((close) => close())]);
   await issuer.close();
 });
 
@@ -162,7 +196,7 @@ describe('parity: every adapter answers every case the same way', () => {
   it.each(cases)('$name', async ({ headers, status, error }) => {
     const request = await headers();
     const answers = Object.fromEntries(await Promise.all(Object.entries(hosts).map(async ([name, host]) => [name, await host(request)] as const)));
-    expect(Object.keys(answers)).toEqual(['express 5', 'express 4', 'fastify 5', 'koa 3', 'koa 2', 'web', 'imaginary host']);
+    expect(Object.keys(answers)).toEqual(['express 5', 'express 4', 'fastify 5', 'koa 3', 'koa 2', 'hono (node)', 'nestjs (express)', 'nestjs (fastify)', 'web', 'imaginary host']);
 
     const reference = answers['express 5'] as Answer;
     expect(reference.status).toBe(status);

@@ -1,10 +1,10 @@
 /**
- * The web entry point, as built and shipped, in the real Cloudflare Workers runtime.
+ * The web and Hono entry points, as built and shipped, in the real Cloudflare Workers runtime.
  *
  * 1. Build the package (tsup, the real config: every entry, shared chunks) into a temp dir.
- * 2. Walk `web.js` (and `web.cjs`) and every chunk they load: no Node built-in, with or without
+ * 2. Walk `web.js` and `hono.js` (and their `.cjs`) and every chunk they load: no Node built-in, with or without
  *    the `node:` prefix (tsup strips it), may be imported or required.
- * 3. Bundle `web.js` with its dependency (jose) into one ES module with esbuild on
+ * 3. Bundle a Worker on `web.js` (and one on `hono.js`, with Hono) with their dependencies into one ES module with esbuild on
  *    the neutral platform, where a Node built-in cannot even resolve.
  * 4. Run that script in workerd through miniflare (no `nodejs_compat`: no `process`, no
  *    `node:` modules) and verify real tokens against a JWKS served on 127.0.0.1 by this test.
@@ -25,6 +25,7 @@ const AUDIENCE = 'https://api.example.com/';
 let outDir: string;
 let issuer: LocalIssuer;
 let mf: Miniflare | undefined;
+let mfHono: Miniflare | undefined;
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'atg-web-build-'));
@@ -35,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mf?.dispose();
+  await mfHono?.dispose();
   await issuer?.close();
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
@@ -52,8 +54,8 @@ async function specifiersFrom(file: string, seen = new Map<string, string[]>()):
   return seen;
 }
 
-describe('web entry: no Node built-in reaches it', () => {
-  it.each(['web.js', 'web.cjs'])('%s and the chunks it loads import no Node built-in', async (entry) => {
+describe('web and hono entries: no Node built-in reaches them', () => {
+  it.each(['web.js', 'web.cjs', 'hono.js', 'hono.cjs'])('%s and the chunks it loads import no Node built-in', async (entry) => {
     const graph = await specifiersFrom(join(outDir, entry));
     expect(graph.size).toBeGreaterThan(1); // the entry and at least one shared chunk
     const offenders = [...graph].flatMap(([file, specifiers]) => specifiers.filter((s) => NODE_BUILTINS.has(s)).map((s) => `${file}: ${s}`));
@@ -65,6 +67,23 @@ describe('web entry: no Node built-in reaches it', () => {
     expect([...graph.values()].flat().some((s) => NODE_BUILTINS.has(s))).toBe(true);
   });
 });
+
+/** One ES module of a Worker and everything it imports, for the neutral platform (no Node built-in resolves). */
+async function bundleWorker(worker: string): Promise<string> {
+  const bundle = await build({
+    entryPoints: [worker],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    // The build sits in a temp dir; its dependencies are the repo's.
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'silent',
+  });
+  return bundle.outputFiles[0]!.text;
+}
 
 describe('web entry inside workerd (miniflare)', () => {
   let script: string;
@@ -90,19 +109,7 @@ export default {
 };
 `,
     );
-    const bundle = await build({
-      entryPoints: [worker],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['module', 'main'],
-      // The build sits in a temp dir; its dependencies are the repo's.
-      nodePaths: [join(ROOT, 'node_modules')],
-      logLevel: 'silent',
-    });
-    script = bundle.outputFiles[0]!.text;
+    script = await bundleWorker(worker);
     mf = new Miniflare({
       modules: true,
       script,
@@ -150,5 +157,62 @@ export default {
 
     expect(await call()).toEqual({ status: 401, wwwAuthenticate: 'Bearer', body: { error: 'missing_credentials', error_description: expect.any(String) } });
     expect((await call({ authorization: 'Bearer a b' })).status).toBe(400);
+  });
+});
+
+describe('hono entry inside workerd (miniflare)', () => {
+  let script: string;
+
+  beforeAll(async () => {
+    // A Hono Worker as the README shows it: the middleware made once per isolate, from the bindings.
+    const worker = join(outDir, 'hono-worker.js');
+    await writeFile(
+      worker,
+      `import { Hono } from 'hono';
+import { authenticate, requireScopes } from './hono.js';
+let auth;
+const app = new Hono();
+app.use('/api/*', (c, next) => (auth ??= authenticate({ issuer: c.env.ISSUER, audience: c.env.AUDIENCE, jwksUri: c.env.JWKS_URI }))(c, next));
+app.get('/api/messages', requireScopes('read:messages'), (c) => c.json({ sub: c.var.auth.subject, runtime: { process: typeof process, navigator: globalThis.navigator?.userAgent ?? null } }));
+export default app;
+`,
+    );
+    script = await bundleWorker(worker);
+    mfHono = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: '2025-09-01',
+      bindings: { ISSUER: issuer.issuer, AUDIENCE, JWKS_URI: issuer.jwksUri },
+    });
+    await mfHono.ready;
+  }, 60_000);
+
+  const call = async (headers: Record<string, string> = {}) => {
+    const response = await mfHono!.dispatchFetch('https://api.example.com/api/messages', { headers });
+    return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate'), body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('the bundle (Hono included) holds no Node built-in import', () => {
+    expect(script).not.toMatch(/\bfrom\s*["'](node:)?(crypto|buffer|tls|net|http|https|util|stream)["']/);
+    expect(script).not.toMatch(/\brequire\s*\(/);
+  });
+
+  it('verifies a real token and sets c.var.auth', async () => {
+    expect(await call({ authorization: `Bearer ${await issuer.mint(AUDIENCE, {}, { alg: 'RS256' })}` })).toEqual({
+      status: 200,
+      wwwAuthenticate: null,
+      body: { sub: 'auth0|demo-user', runtime: { process: 'undefined', navigator: 'Cloudflare-Workers' } },
+    });
+  });
+
+  it('refuses with the status, challenge and body of every other host', async () => {
+    const expired = await call({ authorization: `Bearer ${await issuer.mint(AUDIENCE, {}, { alg: 'RS256', expiresIn: -60 })}` });
+    expect(expired.status).toBe(401);
+    expect(expired.wwwAuthenticate).toMatch(/^Bearer error="invalid_token", error_description="/);
+    expect(expired.body).toEqual({ error: 'invalid_token', error_description: expect.any(String) });
+    const scope = await call({ authorization: `Bearer ${await issuer.mint(AUDIENCE, { scope: 'other' }, { alg: 'RS256' })}` });
+    expect(scope.status).toBe(403);
+    expect(scope.wwwAuthenticate).toContain('scope="read:messages"');
+    expect(await call()).toEqual({ status: 401, wwwAuthenticate: 'Bearer', body: { error: 'missing_credentials', error_description: expect.any(String) } });
   });
 });

@@ -6,6 +6,8 @@ import fastifyAdapter = require('access-token-guard/fastify');
 import koaAdapter = require('access-token-guard/koa');
 import webAdapter = require('access-token-guard/web');
 import lambdaAdapter = require('access-token-guard/lambda');
+import honoAdapter = require('access-token-guard/hono');
+import nestAdapter = require('access-token-guard/nestjs');
 
 const options: core.VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: 'https://api.example.com' };
 export const middleware = [expressAdapter.authenticate(options), koaAdapter.authenticate(options)];
@@ -13,3 +15,6 @@ export const plugin = fastifyAdapter.accessTokenGuard;
 export const sameAsDefault: typeof fastifyAdapter.accessTokenGuard = fastifyAdapter.default;
 export const web = webAdapter.authenticate(webAdapter.createVerifier(options));
 export const handler = lambdaAdapter.createAuthorizer(core.createVerifier(options));
+export const honoMiddleware = honoAdapter.authenticate(honoAdapter.createVerifier(options));
+export const nestModule = nestAdapter.AccessTokenGuardModule.forRoot(options);
+export const nestGuard: typeof nestAdapter.AccessTokenGuard = nestAdapter.AccessTokenGuard;

@@ -2,7 +2,8 @@
  * The typings as a consumer gets them: build the package (the real tsup config, declarations
  * included), lay it out as an installed `node_modules/access-token-guard` (its package.json and
  * dist/, as `files` publishes them), and run `tsc`, strict and with library checks on, over
- * consumer.ts (ESM) and consumer-cjs.cts (CommonJS), which import every entry by package name.
+ * consumer.ts (ESM) and consumer-cjs.cts (CommonJS), which import every entry by package name
+ * (without decorators), and over consumer-nestjs.ts with decorators on, as Nest apps compile.
  * The project sits under the repo's node_modules/.cache so express, fastify, koa and their types
  * resolve from the repo, as they would from the consumer's own dependencies.
  */
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await copyFile(join(ROOT, 'package.json'), join(installed, 'package.json'));
   await tsup({ config: join(ROOT, 'tsup.config.ts'), outDir: join(installed, 'dist'), sourcemap: false, silent: true });
 
-  for (const file of ['consumer.ts', 'consumer-cjs.cts', 'consumer-mcp.ts', 'consumer-conflict.ts']) {
+  for (const file of ['consumer.ts', 'consumer-cjs.cts', 'consumer-mcp.ts', 'consumer-conflict.ts', 'consumer-nestjs.ts']) {
     // Drop the `@ts-nocheck` that keeps the repo's own tsc off these files.
     const source = (await readFile(join(import.meta.dirname, file), 'utf8')).replace(/^\/\/ @ts-nocheck[^\n]*\n/, '');
     await writeFile(join(project, file), source);
@@ -56,9 +57,25 @@ beforeAll(async () => {
     join(project, 'tsconfig.conflict.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['consumer-conflict.ts'] }),
   );
+  // The NestJS blocks, compiled as Nest apps are: with decorators on.
+  await writeFile(
+    join(project, 'tsconfig.readme-decorators.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', experimentalDecorators: true, emitDecoratorMetadata: true },
+      files: ['readme-prelude.d.ts', ...readmeFiles.decorated],
+    }),
+  );
   await writeFile(
     join(project, 'tsconfig.bundler.json'),
     JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['consumer.ts'] }),
+  );
+  // Nest apps compile with decorators on; nothing else in the package asks for them.
+  await writeFile(
+    join(project, 'tsconfig.nestjs.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', experimentalDecorators: true, emitDecoratorMetadata: true },
+      files: ['consumer-nestjs.ts'],
+    }),
   );
 }, 300_000);
 
@@ -67,15 +84,17 @@ beforeAll(async () => {
  * A block may use, without declaring them, the few names the prose around it gives (an Express
  * `app`, `issuer`, `audience`, a `token`…): readme-prelude.d.ts declares those and nothing else.
  */
-async function writeReadmeBlocks(dir: string): Promise<{ general: string[]; mcp: string[] }> {
+async function writeReadmeBlocks(dir: string): Promise<{ general: string[]; mcp: string[]; decorated: string[] }> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  const files = { general: [] as string[], mcp: [] as string[] };
+  const files = { general: [] as string[], mcp: [] as string[], decorated: [] as string[] };
   for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
     const line = readme.slice(0, match.index).split('\n').length;
     const file = `readme-line-${line}.ts`;
     await writeFile(join(dir, file), `${match[1]}\nexport {};\n`);
-    // An MCP server's blocks go in the MCP program (see above).
-    files[/@modelcontextprotocol\/sdk|access-token-guard\/mcp/.test(match[1] as string) ? 'mcp' : 'general'].push(file);
+    // An MCP server's blocks go in the MCP program (see above); a line that starts with `@Name(` is
+    // a decorator: only Nest blocks have them.
+    const block = match[1] as string;
+    files[/@modelcontextprotocol\/sdk|access-token-guard\/mcp/.test(block) ? 'mcp' : /^\s*@[A-Z]\w*\(/m.test(block) ? 'decorated' : 'general'].push(file);
   }
   await copyFile(join(import.meta.dirname, 'readme-prelude.d.ts'), join(dir, 'readme-prelude.d.ts'));
   return files;
@@ -120,7 +139,7 @@ async function typecheck(config: string): Promise<string[]> {
 describe('consumer typings of the built package', () => {
   it('every entry point exports what the exports map promises', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './mcp', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './express', './fastify', './koa', './web', './lambda', './mcp', './hono', './nestjs', './package.json']);
   });
 
   it('compile: an MCP server with the SDK (its bearerAuth typing included), the MCP example and README MCP blocks', async () => {
@@ -140,7 +159,15 @@ describe('consumer typings of the built package', () => {
     expect(await typecheck('tsconfig.readme.json')).toEqual([]);
   }, 300_000);
 
+  it('compile: the NestJS blocks of README.md, with decorators on', async () => {
+    expect(await typecheck('tsconfig.readme-decorators.json')).toEqual([]);
+  }, 300_000);
+
   it('compile: ESM consumer, bundler resolution', async () => {
     expect(await typecheck('tsconfig.bundler.json')).toEqual([]);
+  }, 300_000);
+
+  it('compile: a NestJS consumer with decorators, as Nest apps are compiled', async () => {
+    expect(await typecheck('tsconfig.nestjs.json')).toEqual([]);
   }, 300_000);
 });

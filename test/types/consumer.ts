@@ -13,6 +13,10 @@ import guard, { accessTokenGuard, KeysUnavailableError, requireAuthLevel, requir
 import { authenticate as koaAuthenticate, requireAuthLevel as koaAuthLevel, requireScopes as koaScopes, type AuthState } from 'access-token-guard/koa';
 import { authenticate as webAuthenticate, createVerifier as createWebVerifier, errorResponse, requireAuthLevel as webAuthLevel, requireScopes as webScopes } from 'access-token-guard/web';
 import { authorizerContext, createAuthorizer, type AuthorizerEvent, type PolicyResponse, type SimpleResponse } from 'access-token-guard/lambda';
+import { Hono } from 'hono';
+import { authenticate as honoAuthenticate, requireClaim as honoClaim, requireScopes as honoScopes, type AuthEnv } from 'access-token-guard/hono';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessTokenGuard, AccessTokenGuardModule, AccessTokenException, type AccessTokenGuardOptions } from 'access-token-guard/nestjs';
 
 const options: VerifierOptions = { issuer: 'https://YOUR_DOMAIN/', audience: process.env.AUDIENCE ?? 'https://api.example.com' };
 
@@ -89,6 +93,27 @@ void answer;
 void authorizerContext;
 void isGuardError;
 
+// Hono: c.var.auth typed by the middleware (no `!`), or by Hono<AuthEnv>; optional adds undefined.
+const hono = new Hono()
+  .get('/me', honoAuthenticate(options), (c) => c.json({ subject: c.var.auth.subject }))
+  .get('/org', honoAuthenticate(options), honoClaim((claims) => claims.org_id === 'org_1', 'Wrong organization.'), (c) => c.text(c.var.auth.clientId ?? ''))
+  .get('/feed', honoAuthenticate(options, { optional: true }), (c) => {
+    const maybeAuth: AuthResult | undefined = c.var.auth;
+    // @ts-expect-error -- optional: auth may be undefined
+    const surely: AuthResult = c.var.auth;
+    return c.json({ subject: maybeAuth?.subject ?? surely.subject });
+  });
+const typedHono = new Hono<AuthEnv>();
+typedHono.use('/api/*', honoAuthenticate(options, { onRefusal: (error, c) => console.warn(c.req.path, error.reason) }), honoScopes('read:messages'));
+typedHono.get('/api/me', (c) => c.text(c.var.auth.subject ?? ''));
+void hono;
+
+// NestJS, without decorator syntax (consumer-nestjs.ts has it): the module and the global guard.
+const nestOptions: AccessTokenGuardOptions = { ...options, optional: false, forwardUnavailable: false };
+export const nestModule = AccessTokenGuardModule.forRoot(nestOptions);
+export const nestAsyncModule = AccessTokenGuardModule.forRootAsync({ useFactory: async () => ({ verifier: createVerifier(options) }) });
+export const nestGuard = { provide: APP_GUARD, useClass: AccessTokenGuard };
+void AccessTokenException;
 
 // Several issuers: per-issuer options typed on their own, and the resolver form.
 const entries = [{ issuer: 'https://a.example/', audience: 'api' }, { issuer: 'https://b.example/', dialect: 'cognito', clientId: ['app'] }] satisfies IssuerOptions[];
