@@ -1,6 +1,6 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+const shared: Options = {
   entry: {
     index: 'src/index.ts',
     express: 'adapters/express.ts',
@@ -16,14 +16,29 @@ export default defineConfig({
     inspect: 'src/inspect.ts',
     gateway: 'src/gateway/index.ts',
   },
-  format: ['esm', 'cjs'],
   dts: true,
   // Shared chunks: one copy of the error classes for every entry point, so `instanceof` holds.
   // esbuild puts a module only in chunks of the entries that reach it, so `node:crypto` (reached
   // from `index`) never lands in a chunk `web` loads; test/adapters/workerd.test.ts checks that.
   splitting: true,
-  sourcemap: true,
-  clean: true,
+  // No source maps in the package: the output is not minified (a stack trace reads as the
+  // source does), and maps would point at src/ files the tarball does not ship, doubling its size.
+  sourcemap: false,
+  // The two formats build in parallel: neither may empty the folder under the other (the build
+  // script clears dist/ first).
+  clean: false,
   target: 'node20',
   treeshake: true,
-});
+};
+
+export default defineConfig([
+  { ...shared, format: ['esm'] },
+  {
+    ...shared,
+    format: ['cjs'],
+    // jose 6 is ESM-only, and `require()` of an ES module works only from Node 20.19 / 22.12.
+    // The CommonJS build carries the jose functions it uses (≈ 50 KB unminified), so it loads on
+    // every Node `engines` admits; the ES module build imports the installed jose.
+    noExternal: ['jose'],
+  },
+]);

@@ -14,13 +14,19 @@ import { webCrypto } from '../src/crypto/web.js';
 import type { AccessTokenError, ErrorResponse, GuardError } from '../src/errors.js';
 import type { Guard, GuardOptions } from '../src/guards.js';
 import { createGuardFactories } from '../src/host.js';
+import type { OptionalSteps } from '../src/optional-steps.js';
 import type { Outcome } from '../src/outcome.js';
 import type { AuthResult } from '../src/types.js';
 import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from '../src/verifier.js';
 
-/** A verifier on WebCrypto: what `createVerifier` from the main entry is, minus `node:crypto`. */
-export function createVerifier(options: VerifierOptions): Verifier {
-  return createVerifierWith(webCrypto, options);
+/**
+ * A verifier on WebCrypto. Bearer tokens only, unless given the optional steps its options use —
+ * `encryptedTokens` (`decryptionKeys`), `boundTokens` (`mtls`, `dpop`), `cachedResults`
+ * (`resultCache`) — so an edge bundle carries only the code it configures. An option without its
+ * step is a TypeError here.
+ */
+export function createVerifier(options: VerifierOptions, ...steps: OptionalSteps[]): Verifier {
+  return createVerifierWith(webCrypto, options, Object.assign({}, ...steps) as OptionalSteps);
 }
 
 export interface AuthenticateOptions {
@@ -84,7 +90,10 @@ export function errorResponse(error: GuardError): Response {
   return toResponse(error.response);
 }
 
+export { boundTokens, cachedResults, encryptedTokens } from '../src/features.js';
+export type { OptionalSteps } from '../src/optional-steps.js';
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
+export type { KeyCacheSnapshot } from '../src/keys/seed.js';
 export type { AuthResult } from '../src/types.js';
 export type { ClaimMapping, IssuerCacheOptions, IssuerOptions, IssuerResolver, IssuerResolverRequest } from '../src/options.js';
 export type { Accepted, Anonymous, Answered, AuthenticateOptions as CoreAuthenticateOptions, Outcome, Refused, Unavailable } from '../src/outcome.js';

@@ -3,7 +3,7 @@
  *
  *   npm run bench                      full run (about 10–15 minutes on 2 cores)
  *   npm run bench -- --quick           tiny rounds; checks every decision (CI), under 2 minutes
- *   npm run bench -- --only=core,http  some sections only (core, cache, http, jwks, memory, coldstart, gateway;
+ *   npm run bench -- --only=core,http  some sections only (core, cache, http, jwks, memory, coldstart, gateway, footprint;
  *                                      and introspection, which only runs when named)
  *   npm run bench -- --out=file.md     also write the report to a file
  *   npm run bench -- --only=http --frameworks=hono,nestjs   the HTTP table for some frameworks only

@@ -5,6 +5,7 @@
  */
 import { cacheTables, cacheTargets, runCache, type CacheOptions } from './cache.js';
 import { coldStartTables, runColdStart, type ColdStartOptions } from './coldstart.js';
+import { footprintTables, runFootprint, type FootprintOptions } from './footprint.js';
 import { coreTables, coreTargets, runCore, runThreadpool, threadpoolTable, type CoreOptions } from './core.js';
 import { gatewayTables, gatewayTargets, runGateway, type GatewayBenchOptions } from './gateway.js';
 import { httpTables, httpTargets, runHttp, type HttpOptions } from './http.js';
@@ -23,6 +24,7 @@ export interface Settings {
   memory: MemoryOptions;
   coldStart: ColdStartOptions;
   gateway: GatewayBenchOptions;
+  footprint: FootprintOptions;
   introspection: IntrospectionBenchOptions;
 }
 
@@ -35,6 +37,7 @@ export const FULL: Settings = {
   memory: { tokens: 100_000, floodTokens: 20_000, warmup: 2000, connections: 50 },
   coldStart: { runs: 7 },
   gateway: { duration: 5, warmup: 2, rounds: 5, tokens: 1000 },
+  footprint: { importRuns: 15 },
   introspection: { duration: 3, warmup: 2, rounds: 5, pool: 500 },
 };
 
@@ -48,11 +51,12 @@ export const QUICK: Settings = {
   memory: { tokens: 1000, floodTokens: 200, warmup: 100, connections: 10 },
   coldStart: { runs: 1 },
   gateway: { duration: 0.5, warmup: 0, rounds: 1, tokens: 50 },
+  footprint: { importRuns: 1 },
   introspection: { duration: 0.5, warmup: 0, rounds: 1, pool: 50 },
 };
 
 /** The default run. */
-export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'gateway'] as const;
+export const SECTIONS = ['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'gateway', 'footprint'] as const;
 /** Sections run only when named (`--only=introspection`): they measure optional features. */
 export const OPTIONAL_SECTIONS = ['introspection'] as const;
 export type SectionName = (typeof SECTIONS)[number] | (typeof OPTIONAL_SECTIONS)[number];
@@ -103,6 +107,10 @@ const RUNNERS: Record<SectionName, Runner> = {
   async gateway(settings) {
     const result = await runGateway(settings.gateway);
     return { tables: gatewayTables(result, settings.gateway), targets: gatewayTargets(result), wrong: result.wrong };
+  },
+  async footprint(settings) {
+    const result = await runFootprint(settings.footprint);
+    return { tables: footprintTables(result, settings.footprint), targets: [], wrong: result.wrong };
   },
 };
 

@@ -1,10 +1,11 @@
 /** Public exports of the Node entry point. */
 import { nodeCrypto } from './crypto/node.js';
+import { EVERY_STEP } from './features.js';
 import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from './verifier.js';
 
 /** Builds a verifier on Node's own crypto: synchronous signature checks over cached KeyObjects. */
 export function createVerifier(options: VerifierOptions): Verifier {
-  return createVerifierWith(nodeCrypto, options);
+  return createVerifierWith(nodeCrypto, options, EVERY_STEP);
 }
 
 /** The verifier given, or one built from the options given: what every adapter accepts. */
@@ -13,6 +14,7 @@ export function verifierFrom(verifierOrOptions: Verifier | VerifierOptions): Ver
 }
 
 export type { Verifier, VerifierOptions } from './verifier.js';
+export type { KeyCacheSnapshot } from './keys/seed.js';
 export { isVerifier } from './verifier.js';
 export { AccessTokenError, ConfigurationError, GuardError, KeysUnavailableError, isGuardError } from './errors.js';
 export type {

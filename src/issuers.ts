@@ -8,15 +8,16 @@
  * its own key source (and so its own cache and cooldown), so a flood of unknown `kid`s at one
  * issuer never delays another; the resolver's answers are cached and bounded.
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from './bounded-map.js';
 import { checkAudience, checkClaimTypes, checkIssuer, parseClaims } from './claims.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
 import { DIALECTS, applyDialect, claimPath, type DialectRules } from './dialects.js';
 import { quote } from './quote.js';
 import { isBase64Url } from './crypto/base64url.js';
 import { AccessTokenError, KeysUnavailableError, invalidToken } from './errors.js';
-import { createDiscoveredJwks } from './keys/discovery.js';
-import { createRemoteJwks } from './keys/remote-jwks.js';
+import { createDiscoveredJwks, type DiscoveredJwks } from './keys/discovery.js';
+import { createRemoteJwks, type RemoteJwks } from './keys/remote-jwks.js';
+import { checkSeed } from './keys/seed.js';
 import { createSecretKeySource, createStaticKeySource } from './keys/static.js';
 import { refuseUnknownIssuerOptions, type IssuerCacheOptions, type IssuerOptions, type IssuerResolver, type IssuerResolverRequest, type JwksOptions, type SharedOptions } from './options.js';
 import type { VerifiedToken } from './result-cache.js';
@@ -36,6 +37,8 @@ export interface IssuerPipeline {
   verify(token: string, jws: string, claims: JWTClaims | undefined): VerifiedToken | Promise<VerifiedToken>;
   /** Obtains this issuer's keys now (discovery, key set); rejects with the precise failure. */
   ready(): Promise<void>;
+  /** The fetched key source (remote JWKS or discovery), for `ready()` and `exportKeys()`. */
+  readonly remote: RemoteJwks | DiscoveredJwks | undefined;
   /**
    * The claim checks alone (types, `iss`, `aud`, dialect), for claims vouched for another way
    * (an introspection answer); `header` stands in for the JOSE header the dialect may read.
@@ -94,6 +97,7 @@ export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOpti
 
   return {
     issuer,
+    remote: keys.remote,
     signature,
     checkVouched: (token, header, claims) => checkClaimSet(token, token, header, claims, undefined),
     verify(token, jws, claims) {
@@ -217,9 +221,14 @@ interface KeySources {
   secret: KeySource | undefined;
   /** For every other algorithm. */
   publicKeys: KeySource | undefined;
+  /** The fetched key source, if the issuer has one (for `ready()` and `exportKeys()`). */
+  remote: RemoteJwks | DiscoveredJwks | undefined;
 }
 
-/** HS algorithms verify with the secret; every other algorithm with the public-key source. */
+/**
+ * HS algorithms verify with the secret; every other algorithm with the public-key source, which
+ * starts from `jwks.seed` (a saved key cache, checked against this issuer) when one is given.
+ */
 function buildKeySources(options: IssuerOptions, algorithms: readonly string[], defaultJwks: JwksOptions | undefined, where: string, hooks: FetchHooks | undefined): KeySources {
   const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
   const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
@@ -227,14 +236,16 @@ function buildKeySources(options: IssuerOptions, algorithms: readonly string[], 
     throw new TypeError(`\`${where}keys\`/\`${where}jwksUri\` are set but \`${where}algorithms\` allows only HS algorithms, which verify with \`secret\``);
   }
   const jwks = options.jwks ?? defaultJwks;
-  const publicKeys = !needsPublicKeys
+  const fetchesKeys = needsPublicKeys && options.keys === undefined;
+  if (jwks?.seed !== undefined && !fetchesKeys) throw new TypeError(`\`${where}jwks.seed\` is set but this verifier fetches no keys (it has \`keys\` or only HS algorithms)`);
+  const seed = jwks?.seed === undefined ? undefined : checkSeed(jwks.seed, options.issuer as string, options.jwksUri);
+  const remote = !fetchesKeys
     ? undefined
-    : options.keys !== undefined
-      ? createStaticKeySource(options.keys, algorithms)
-      : options.jwksUri !== undefined
-        ? createRemoteJwks(options.jwksUri, jwks, hooks)
-        : createDiscoveredJwks(options.issuer as string, jwks, hooks);
-  return { secret, publicKeys };
+    : options.jwksUri !== undefined
+      ? createRemoteJwks(options.jwksUri, jwks, hooks, seed?.jwks)
+      : createDiscoveredJwks(options.issuer as string, jwks, hooks, seed);
+  const publicKeys = !needsPublicKeys ? undefined : (remote ?? createStaticKeySource(options.keys!, algorithms));
+  return { secret, publicKeys, remote };
 }
 
 function parseTemplate(issuer: string, name: string): TenantTemplate | undefined {
@@ -352,8 +363,10 @@ const MAX_REFUSAL_AGE = 60;
  * fill the second, never evicts a real tenant. Concurrent requests for one issuer share one call.
  */
 class ResolvedIssuers implements IssuerDirectory {
-  readonly #accepted: LRUCache<string, IssuerPipeline>;
-  readonly #refused: LRUCache<string, true>;
+  readonly #accepted: BoundedMap<string, IssuerPipeline>;
+  readonly #refused: BoundedMap<string, true>;
+  readonly #acceptedTtlMs: number;
+  readonly #refusedTtlMs: number;
   readonly #pending = new Map<string, Promise<IssuerPipeline>>();
 
   constructor(
@@ -365,13 +378,15 @@ class ResolvedIssuers implements IssuerDirectory {
     const maxAge = shared.issuerCache?.maxAge ?? RESOLVER_DEFAULTS.maxAge;
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`issuerCache.maxEntries` must be a positive integer');
     if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`issuerCache.maxAge` must be a number of seconds > 0');
-    this.#accepted = new LRUCache({ max: maxEntries, ttl: maxAge * 1000 });
-    this.#refused = new LRUCache({ max: maxEntries, ttl: Math.min(maxAge, MAX_REFUSAL_AGE) * 1000 });
+    this.#acceptedTtlMs = maxAge * 1000;
+    this.#refusedTtlMs = Math.min(maxAge, MAX_REFUSAL_AGE) * 1000;
+    this.#accepted = new BoundedMap(maxEntries);
+    this.#refused = new BoundedMap(maxEntries);
   }
 
   /** The issuers the resolver has named so far: others are not known yet, so have no keys to wait for. */
   async ready(): Promise<void> {
-    await Promise.all([...this.#accepted.values()].map((pipeline) => pipeline.ready()));
+    await Promise.all(this.#accepted.values().map((pipeline) => pipeline.ready()));
   }
 
   /** Issuers whose answer is cached (accepted ones). */
@@ -382,7 +397,7 @@ class ResolvedIssuers implements IssuerDirectory {
   select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline> {
     const known = this.#accepted.get(iss);
     if (known !== undefined) return known;
-    if (this.#refused.has(iss)) throw notTrusted(iss);
+    if (this.#refused.get(iss)) throw notTrusted(iss);
     const pending = this.#pending.get(iss);
     if (pending !== undefined) return pending;
     let answer: ReturnType<IssuerResolver>;
@@ -406,7 +421,7 @@ class ResolvedIssuers implements IssuerDirectory {
 
   #settle(iss: string, options: IssuerOptions | undefined): IssuerPipeline {
     if (options === undefined || options === null) {
-      this.#refused.set(iss, true);
+      this.#refused.set(iss, true, this.#refusedTtlMs);
       throw notTrusted(iss);
     }
     let pipeline: IssuerPipeline;
@@ -422,7 +437,7 @@ class ResolvedIssuers implements IssuerDirectory {
     } catch (error) {
       throw resolverFailed(iss, error, 'answered unusable options');
     }
-    this.#accepted.set(iss, pipeline);
+    this.#accepted.set(iss, pipeline, this.#acceptedTtlMs);
     return pipeline;
   }
 }

@@ -8,6 +8,7 @@ import type { DpopNonceOption } from './binding/dpop-nonce.js';
 import type { ReplayStore } from './binding/replay-store.js';
 import type { TokenLocation } from './credentials.js';
 import type { DecryptionKeyInput } from './jwe/decryption-keys.js';
+import type { KeyCacheSnapshot } from './keys/seed.js';
 import type { StaticKeys } from './keys/static.js';
 import type { VerifierHooks } from './hooks.js';
 import type { AuthResult, Dialect, JWK, RequestLike } from './types.js';
@@ -322,6 +323,13 @@ export interface JwksOptions {
   maxStale?: number;
   /** A fetch implementation (tests, proxies). @default the global `fetch` */
   fetch?: typeof fetch;
+  /**
+   * A key cache saved earlier by `verifier.exportKeys()`, so the first request needs no fetch:
+   * the verifier starts as if it had fetched those documents when they were fetched, and
+   * refreshes them as usual afterwards (max age, `maxStale`, an unknown `kid`).
+   * @default none: the first request that needs a key fetches it
+   */
+  seed?: KeyCacheSnapshot;
 }
 
 export interface ResultCacheOptions {
@@ -459,7 +467,7 @@ const KNOWN: { [Section in 'verifier' | 'issuer' | 'claims' | 'issuerCache' | 'j
   issuer: names<IssuerOptions>()(['issuer', 'audience', 'clientId', 'jwksUri', 'keys', 'secret', 'algorithms', 'dialect', 'claims', 'jwks']),
   claims: names<ClaimMapping>()(['scopes', 'permissions']),
   issuerCache: names<IssuerCacheOptions>()(['maxEntries', 'maxAge']),
-  jwks: names<JwksOptions>()(['cacheMaxAge', 'cooldown', 'timeout', 'maxResponseBytes', 'maxStale', 'fetch']),
+  jwks: names<JwksOptions>()(['cacheMaxAge', 'cooldown', 'timeout', 'maxResponseBytes', 'maxStale', 'fetch', 'seed']),
   resultCache: names<ResultCacheOptions>()(['maxEntries', 'maxAge']),
   mtls: names<MtlsOptions>()(['required', 'certificateHeader']),
   dpop: names<DpopOptions>()(['required', 'algorithms', 'iatWindow', 'nonce', 'replayStore']),

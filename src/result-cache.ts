@@ -11,7 +11,7 @@
  * instead of an entry: no insert, no eviction, no freezing, no memory held. What a cache is for
  * — a token that comes back — loses one verification.
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from './bounded-map.js';
 import type { DialectResult } from './dialects.js';
 import type { ResultCacheOptions } from './options.js';
 import type { JWK, JWTClaims, JWTHeader } from './types.js';
@@ -38,7 +38,7 @@ export interface KeyTrust {
 }
 
 export class ResultCache {
-  readonly #entries: LRUCache<string, VerifiedToken>;
+  readonly #entries: BoundedMap<string, VerifiedToken>;
   readonly #maxAgeMs: number;
   /** Fingerprints of tokens seen once; started over when it holds `maxEntries` of them. */
   readonly #seenOnce = new Set<number>();
@@ -51,8 +51,7 @@ export class ResultCache {
     if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`resultCache.maxAge` must be a number of seconds > 0');
     this.#maxAgeMs = maxAge * 1000;
     this.#seenOnceMax = maxEntries;
-    // ttlAutopurge stays off: expired entries are dropped when read or evicted, with no timers.
-    this.#entries = new LRUCache({ max: maxEntries, ttl: this.#maxAgeMs });
+    this.#entries = new BoundedMap(maxEntries);
   }
 
   /**
@@ -72,7 +71,7 @@ export class ResultCache {
     if (untilExpiry <= 0 || !this.#seenBefore(token)) return;
     // Every hit hands out these same objects: frozen, no caller can alter what the next one gets.
     // (The caller of the first sighting got other objects: that verification's were not kept.)
-    this.#entries.set(token, freezeResult(verified), { ttl: Math.min(this.#maxAgeMs, untilExpiry) });
+    this.#entries.set(token, freezeResult(verified), Math.min(this.#maxAgeMs, untilExpiry));
   }
 
   #seenBefore(token: string): boolean {

@@ -5,11 +5,12 @@
  * the one the token's unverified `iss` selects. The crypto backend is chosen by the entry point
  * (Node in `src/index.ts`, WebCrypto in the web adapter), never here.
  */
-import { DEFAULT_DPOP_ALGORITHMS, createSenderConstraintStep, type BindingRequest } from './binding/index.js';
+import type { BindingRequest } from './binding/index.js';
+import { DEFAULT_DPOP_ALGORITHMS } from './binding/dpop-algorithms.js';
 import { checkTimes, nowInSeconds, type TimeRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import type { CryptoBackend } from './crypto/types.js';
-import { createDecryptStep } from './jwe/decrypt.js';
+import { bearerTokensOnly, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
 import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { GUARD_REFUSED, guardedHooks, since, type VerifierHooks } from './hooks.js';
@@ -17,8 +18,9 @@ import { AuthResult as Result, type ResultContext } from './auth-result.js';
 import { createResourceMetadata, resourceMetadataDefaults, type ResourceMetadata } from './resource-metadata.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createIssuerStep, namingIssuer } from './issuers.js';
+import type { KeyCacheSnapshot } from './keys/seed.js';
 import { createTokenStatusStep } from './introspection/index.js';
-import { ResultCache, type VerifiedToken } from './result-cache.js';
+import type { VerifiedToken } from './result-cache.js';
 import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
 export type { VerifierOptions } from './options.js';
@@ -45,6 +47,12 @@ export interface Verifier {
    * on the first request. With an `issuers` resolver, issuers are only known per token.
    */
   ready(): Promise<void>;
+  /**
+   * The key cache as JSON-safe data, to persist and give the next instance as `jwks.seed`, so
+   * it answers its first request without fetching. Undefined before the keys were first fetched,
+   * for a verifier with static keys or a secret, and (for now) for one with `issuers`.
+   */
+  exportKeys(): KeyCacheSnapshot | undefined;
   /** The challenge settings errors of this verifier are rendered with. */
   readonly challenge: ChallengeOptions;
   /** The Protected Resource Metadata this verifier serves (RFC 9728), when `resourceMetadata` is set. */
@@ -56,15 +64,19 @@ export function isVerifier(value: unknown): value is Verifier {
   return typeof value === 'object' && value !== null && typeof (value as Verifier).authenticate === 'function';
 }
 
-export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions): Verifier {
+/**
+ * A verifier on `backend` with the optional steps the entry point hands it (optional-steps.ts):
+ * without one, the option that needs it is a TypeError and what it would check is refused.
+ */
+export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions, steps: OptionalSteps = {}): Verifier {
   const config = validateOptions(options);
   const hooks = guardedHooks(options.hooks);
   const issuers = createIssuerStep(backend, withIssuer(options, config.issuer), hooks);
   const verifyIssued = issuers.verify;
   const severalIssuers = options.issuers !== undefined;
-  const decrypt = createDecryptStep(options);
-  const bindSender = createSenderConstraintStep(options, backend);
-  const cache = config.resultCache ? new ResultCache(config.resultCache) : undefined;
+  const decrypt = (steps.decrypt ?? plainTokensOnly)(options);
+  const bindSender = steps.senderConstraint ? steps.senderConstraint(options, backend) : bearerTokensOnly(options);
+  const cache = config.resultCache ? (steps.resultCache ?? noResultCache)(config.resultCache) : undefined;
   const { claimRules, credentialRules } = config;
   // After the issuers' own checks, so a bad `issuer` or `audience` is reported as such.
   const derived = resourceMetadataDefaults(withIssuer(options, config.issuer), config.credentialRules.locations, config.challenge.dpopAlgorithms);
@@ -242,7 +254,12 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     }
   }
 
-  return { verify, verifyRequest, authenticate, ready, challenge, resourceMetadata };
+  function exportKeys(): KeyCacheSnapshot | undefined {
+    const snapshot = issuers.single?.remote?.snapshot();
+    return snapshot === undefined ? undefined : { version: 1, issuer: issuers.single!.issuer, ...snapshot };
+  }
+
+  return { verify, verifyRequest, authenticate, ready, exportKeys, challenge, resourceMetadata };
 }
 
 /**

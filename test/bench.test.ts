@@ -12,17 +12,25 @@ import { createVerifier } from '../src/index.js';
 import { createVerifierWith } from '../src/verifier.js';
 import { webCrypto } from '../src/crypto/web.js';
 import { isGuardError } from '../src/errors.js';
-import { QUICK, runSuite } from '../bench/suite.js';
+import { QUICK, SECTIONS, runSuite } from '../bench/suite.js';
 import { AUDIENCE, DEFAULT_ISSUER, generateKey, mint, tamper, type BenchAlg } from '../bench/lib/keys.js';
 
 describe('npm run bench -- --quick', () => {
   it('produces every table with every decision right', async () => {
-    const reports = await runSuite(QUICK);
+    const timed = SECTIONS.filter((name) => name !== 'footprint');
+    const reports = await runSuite(QUICK, timed);
     expect(reports.map((report) => report.name)).toEqual(['core', 'cache', 'http', 'jwks', 'memory', 'coldstart', 'gateway']);
     expect(reports.flatMap((report) => report.wrong)).toEqual([]);
     for (const report of reports) expect(report.tables.length, `${report.name} printed no table`).toBeGreaterThan(0);
     // Five frameworks' HTTP servers (a Nest app takes seconds to start on a loaded 2-core machine).
   }, 300_000);
+
+  // Its own test: it builds the published package (declarations included) before measuring.
+  it('produces the footprint tables (bundles, cold import, install size) with every import working', async () => {
+    const [report] = await runSuite(QUICK, ['footprint']);
+    expect(report!.wrong).toEqual([]);
+    expect(report!.tables.map((table) => table.rows.length)).toEqual([5, 5, 4]);
+  }, 240_000);
 
   it('runs the optional introspection section with every decision right', async () => {
     const [report] = await runSuite(QUICK, ['introspection']);

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeCrypto } from '../src/crypto/node.js';
 import type { CryptoBackend } from '../src/crypto/types.js';
+import { cachedResults } from '../src/features.js';
 import { createVerifierWith, type VerifierOptions } from '../src/verifier.js';
 import type { JWK } from '../src/types.js';
 import { b64url, keyFor } from './helpers/keys.js';
@@ -27,7 +28,7 @@ function countingVerifier(options: Partial<VerifierOptions> = {}) {
       return nodeCrypto.verify(prepared, data, signature);
     },
   };
-  const verifier = createVerifierWith(backend, { issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] }, ...options });
+  const verifier = createVerifierWith(backend, { issuer: ISSUER, audience: AUDIENCE, keys: { keys: [key.jwk] }, ...options }, cachedResults);
   return { verifier, counter };
 }
 

@@ -10,6 +10,7 @@ import { AccessTokenError, GuardError, invalidToken as refusal, type AccessToken
 import { quote } from '../quote.js';
 import type { DpopOptions } from '../options.js';
 import type { JWK } from '../types.js';
+import { DEFAULT_DPOP_ALGORITHMS } from './dpop-algorithms.js';
 import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ProofIdentity, type ReplayStore } from './replay-store.js';
@@ -19,7 +20,7 @@ const invalidToken = (description: string, reason: string, init?: AccessTokenErr
 
 export type { DpopOptions } from '../options.js';
 
-export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = Object.freeze(['ES256', 'PS256', 'RS256', 'EdDSA', 'Ed25519']);
+export { DEFAULT_DPOP_ALGORITHMS };
 
 export interface DpopConfig {
   required: boolean;

@@ -13,10 +13,12 @@
 import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
 import { prepareDecryptionKeys, type DecryptionKey, type DecryptionKeyInput } from './decryption-keys.js';
 import { invalidToken as refusal, type AccessTokenErrorInit } from '../errors.js';
+import { isCompactJwe } from './compact.js';
 import { quote } from '../quote.js';
 import { isBase64Url } from '../crypto/base64url.js';
 import type { VerifierOptions } from '../options.js';
 
+export { isCompactJwe };
 export type { DecryptionKeyInput, KeyObjectLike, NamedDecryptionKey } from './decryption-keys.js';
 
 export type DecryptionOptions = Pick<VerifierOptions, 'decryptionKeys' | 'keyManagementAlgorithms' | 'contentEncryptionAlgorithms' | 'requireEncryption'>;
@@ -72,14 +74,6 @@ interface Inspected {
   encryptedKeyBytes: number;
 }
 
-/** Five dot-separated parts: the compact JWE serialization (RFC 7516 §7.1). No allocation. */
-export function isCompactJwe(token: string): boolean {
-  let dots = 0;
-  for (let at = token.indexOf('.'); at !== -1; at = token.indexOf('.', at + 1)) {
-    if (++dots > 4) return false;
-  }
-  return dots === 4;
-}
 
 export function createDecryptStep(options: DecryptionOptions & { maxTokenLength?: number }): DecryptStep {
   const config = resolveOptions(options);

@@ -96,6 +96,19 @@ export class CachedDocument<T> {
     private readonly options: ResolvedJwksOptions,
   ) {}
 
+  /**
+   * Starts from a value fetched earlier (a persisted snapshot), as if that fetch had just
+   * happened at `fetchedAt`: fresh until its max age, usable through an outage until `maxStale`
+   * after it. No cooldown runs: nothing was fetched by this process yet.
+   */
+  seed(value: T, fetchedAt: number, maxAge: number): void {
+    this.value = value;
+    this.fetchedAt = fetchedAt;
+    this.maxAge = maxAge;
+    this.expiresAt = fetchedAt + maxAge * 1000;
+    this.usableUntil = fetchedAt + Math.max(maxAge * 1000, this.options.maxStaleMs);
+  }
+
   /** True when a fetch is running (callers join it) or the cooldown since the last one is over. */
   mayFetch(now: number): boolean {
     return this.inflight !== undefined || now >= this.nextFetchAt;

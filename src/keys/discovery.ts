@@ -8,6 +8,7 @@ import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
 import { CachedDocument, resolveJwksOptions, type Loaded, type ResolvedJwksOptions } from './cached-document.js';
 import { createRemoteJwks, type RemoteJwks } from './remote-jwks.js';
+import type { CheckedSeed, KeyCacheSnapshot } from './seed.js';
 import { observedFetch, type FetchHooks } from './observed-fetch.js';
 import { ConfigurationError, type KeysUnavailableError } from '../errors.js';
 
@@ -35,7 +36,10 @@ export interface DiscoveredJwks extends KeySource {
   readonly jwks: RemoteJwks | undefined;
   /** Why the most recent metadata refresh failed; undefined once one succeeds. */
   readonly lastError: string | undefined;
+  /** Discovers and fetches the key set now unless fresh; rejects with our 503 saying what failed. */
   ready(): Promise<void>;
+  /** Where discovery found the keys, and the keys, for a `KeyCacheSnapshot`; undefined before both. */
+  snapshot(): Pick<KeyCacheSnapshot, 'metadata' | 'jwks'> | undefined;
 }
 
 interface Discovered {
@@ -101,12 +105,26 @@ class DiscoveredJwksSource implements DiscoveredJwks {
     private readonly options: ResolvedJwksOptions,
     jwksOptions: JwksOptions | undefined,
     private readonly hooks: FetchHooks | undefined,
+    seed: CheckedSeed | undefined,
   ) {
     this.cache = new CachedDocument(async () => {
       const loaded = await this.discover();
       this.use(loaded.value.jwksUri, jwksOptions);
       return loaded;
     }, options);
+    if (seed?.metadata !== undefined) {
+      const { jwksUri, metadataUri, fetchedAt, maxAge } = seed.metadata;
+      this.current = createRemoteJwks(jwksUri, jwksOptions, hooks, seed.jwks);
+      this.cache.seed({ jwksUri, metadataUri }, fetchedAt, maxAge);
+    }
+  }
+
+  snapshot(): Pick<KeyCacheSnapshot, 'metadata' | 'jwks'> | undefined {
+    const found = this.cache.value;
+    const jwks = this.current?.snapshot()?.jwks;
+    const { fetchedAt, maxAge } = this.cache;
+    if (found === undefined || jwks === undefined || fetchedAt === undefined || maxAge === undefined) return undefined;
+    return { metadata: { ...found, fetchedAt, maxAge }, jwks };
   }
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
@@ -208,12 +226,12 @@ class DiscoveredJwksSource implements DiscoveredJwks {
  * A key source for an issuer without a configured `jwksUri`. Throws a TypeError at once when the
  * issuer cannot have fetchable metadata (not an https URL, or has a query or fragment).
  */
-export function createDiscoveredJwks(issuer: string, options?: JwksOptions, hooks?: FetchHooks): DiscoveredJwks {
+export function createDiscoveredJwks(issuer: string, options?: JwksOptions, hooks?: FetchHooks, seed?: CheckedSeed): DiscoveredJwks {
   const refusal = checkUrl(issuer);
   if (refusal) throw new TypeError(`cannot discover keys for issuer ${refusal.message}; set jwksUri`);
   const { search, hash } = new URL(issuer);
   if (search !== '' || hash !== '') {
     throw new TypeError(`cannot discover keys for issuer ${issuer}: an issuer has no query or fragment (RFC 8414 §2); set jwksUri`);
   }
-  return new DiscoveredJwksSource(issuer, resolveJwksOptions(options), options, hooks);
+  return new DiscoveredJwksSource(issuer, resolveJwksOptions(options), options, hooks, seed);
 }

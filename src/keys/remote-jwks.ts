@@ -14,6 +14,7 @@ import type { JWK, JWTHeader, JwksOptions, KeySource } from '../types.js';
 import { CachedDocument, resolveJwksOptions, type ResolvedJwksOptions } from './cached-document.js';
 import { checkUrl, fetchJson } from './fetch-json.js';
 import { observedFetch, type FetchHooks } from './observed-fetch.js';
+import type { CheckedSeed, KeyCacheSnapshot } from './seed.js';
 import { selectKey } from './select.js';
 
 export interface RemoteJwks extends KeySource {
@@ -31,6 +32,8 @@ export interface RemoteJwks extends KeySource {
   /** Fetches the set now (unless fresh); rejects with our 503 when it cannot be had. */
   ready(): Promise<void>;
   isCurrent(key: JWK): boolean;
+  /** The cached set and its times, for a `KeyCacheSnapshot`; undefined before the first fetch. */
+  snapshot(): Pick<KeyCacheSnapshot, 'jwks'> | undefined;
 }
 
 /** A fetched set keeps at most this many keys (the first ones with a string `kty`); real sets hold a handful. */
@@ -97,6 +100,7 @@ class RemoteJwksSource implements RemoteJwks {
     readonly uri: string,
     options: ResolvedJwksOptions,
     hooks: FetchHooks | undefined,
+    seed: CheckedSeed['jwks'] | undefined,
   ) {
     const load = async () => {
       const { json, maxAge, status } = await fetchJson(uri, {
@@ -109,8 +113,14 @@ class RemoteJwksSource implements RemoteJwks {
       return { value: new KeySet(keepUnchanged(keys, this.cache.value?.keys)), maxAge, status };
     };
     this.cache = new CachedDocument(() => observedFetch('jwks', uri, hooks, load, (loaded) => ({ status: loaded.status, keyCount: loaded.value.keys.length })), options);
+    if (seed !== undefined) this.cache.seed(new KeySet(seed.keys), seed.fetchedAt, seed.maxAge);
   }
 
+  snapshot(): Pick<KeyCacheSnapshot, 'jwks'> | undefined {
+    const { value, fetchedAt, maxAge } = this.cache;
+    if (value === undefined || fetchedAt === undefined || maxAge === undefined) return undefined;
+    return { jwks: { uri: this.uri, keys: [...value.keys], fetchedAt, maxAge } };
+  }
 
   getKey(header: JWTHeader): JWK | Promise<JWK> {
     const now = Date.now();
@@ -199,8 +209,8 @@ function keepUnchanged(fetched: JWK[], previous: readonly JWK[] | undefined): JW
  * A key source for one JWKS URL. Throws a TypeError at once for a URL that could never be fetched
  * (not absolute, or http on a non-loopback host): that is a configuration mistake, not an outage.
  */
-export function createRemoteJwks(jwksUri: string, options?: JwksOptions, hooks?: FetchHooks): RemoteJwks {
+export function createRemoteJwks(jwksUri: string, options?: JwksOptions, hooks?: FetchHooks, seed?: CheckedSeed['jwks']): RemoteJwks {
   const refusal = checkUrl(jwksUri);
   if (refusal) throw new TypeError(`jwksUri ${refusal.message}`);
-  return new RemoteJwksSource(jwksUri, resolveJwksOptions(options), hooks);
+  return new RemoteJwksSource(jwksUri, resolveJwksOptions(options), hooks, seed);
 }

@@ -13,6 +13,7 @@ import type { CryptoBackend } from '../../src/crypto/types.js';
 import { webCrypto } from '../../src/crypto/web.js';
 import { AccessTokenError } from '../../src/errors.js';
 import type { AuthResult } from '../../src/types.js';
+import { EVERY_STEP } from '../../src/features.js';
 import { createVerifierWith, type Verifier, type VerifierOptions } from '../../src/verifier.js';
 import { keyFor, signJws } from '../helpers/keys.js';
 import { AUDIENCE, ISSUER, auth0Claims, mint } from '../helpers/tokens.js';
@@ -36,7 +37,7 @@ export function attackedVerifier(backend: CryptoBackend, options: Partial<Verifi
     secret: SECRET,
     decryptionKeys: [DECRYPTION_KEY.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string],
     ...options,
-  });
+  }, EVERY_STEP);
 }
 
 /** One valid token per kind: RS256, ES256, EdDSA, HS256, and an RS256 token encrypted (JWE). */

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { webCrypto } from '../../src/crypto/web.js';
+import { boundTokens } from '../../src/features.js';
 import { createVerifierWith } from '../../src/verifier.js';
 import { makeCertificate, type TestCertificate } from './support/certificates.js';
 import { proof, proofKey, type ProofKey } from './support/proofs.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 
 describe('binding on the WebCrypto backend', () => {
   it('checks a certificate-bound token', async () => {
-    const verifier = createVerifierWith(webCrypto, issuer.options({ mtls: { certificateHeader: 'x-client-cert' } }));
+    const verifier = createVerifierWith(webCrypto, issuer.options({ mtls: { certificateHeader: 'x-client-cert' } }), boundTokens);
     const token = await issuer.mint({ cnf: { 'x5t#S256': certificate.thumbprint } });
     const headers = { 'x-client-cert': encodeURIComponent(certificate.certPem) };
     expect((await verifier.verify(token, { headers })).binding).toBe('mtls');
@@ -32,7 +33,7 @@ describe('binding on the WebCrypto backend', () => {
   });
 
   it('checks a DPoP-bound token, its proof and replays', async () => {
-    const verifier = createVerifierWith(webCrypto, issuer.options({ dpop: { nonce: { secret: 's'.repeat(32) } } }));
+    const verifier = createVerifierWith(webCrypto, issuer.options({ dpop: { nonce: { secret: 's'.repeat(32) } } }), boundTokens);
     const token = await issuer.mint({ cnf: { jkt: key.jkt } });
     const request = (dpop: string) => ({ method: 'GET', url: URL_, headers: new Headers({ authorization: `DPoP ${token}`, dpop }) });
     const first = verifier.verifyRequest(request(await proof(key, { url: URL_, token })));

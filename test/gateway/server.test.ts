@@ -258,6 +258,7 @@ describe('health, readiness, failure and shutdown', () => {
       verifyRequest: () => Promise.reject(new Error('unused')),
       authenticate: () => Promise.reject(new Error('the verifier broke')),
       ready: () => Promise.resolve(),
+      exportKeys: () => undefined,
       challenge: { schemes: ['Bearer'] },
     };
     const guard = await service({}, { verifier: broken });

@@ -1,14 +1,15 @@
 /**
  * Bun and Deno binaries from the npm registry (the `bun` and `deno` packages, pinned in
- * devDependencies), and a way to run a script on them as a server. Where the binary lands depends
- * on whether the packages' install scripts ran: with them, `node_modules/.bin`; without them
- * (`--ignore-scripts`), inside the platform package. Linux x64 only.
+ * test/runtimes/package.json, which scripts/test.sh installs with `--ignore-scripts`, so each
+ * binary is inside its platform package), and a way to run a script on them as a server. Linux x64
+ * only. Tests that use them are `*.runtime.test.ts` and run in the runtime suite
+ * (vitest.runtimes.config.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const BINARIES = resolve(import.meta.dirname, '../runtimes/node_modules');
 
 export interface Runtime {
   name: 'Bun' | 'Deno';
@@ -27,16 +28,16 @@ function firstWorking(name: string, candidates: string[]): string {
       // a placeholder left by a package whose install script did not run: try the next one
     }
   }
-  throw new Error(`no working ${name} binary in ${candidates.join(', ')}: run npm ci (Linux x64)`);
+  throw new Error(`no working ${name} binary in ${candidates.join(', ')}: run scripts/test.sh, which installs test/runtimes (Linux x64)`);
 }
 
 export function bun(): Runtime {
-  const binary = firstWorking('bun', [join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'node_modules/@oven/bun-linux-x64/bin/bun')]);
+  const binary = firstWorking('bun', [join(BINARIES, '@oven/bun-linux-x64/bin/bun')]);
   return { name: 'Bun', binary, args: ['run'] };
 }
 
 export function deno(): Runtime {
-  const binary = firstWorking('deno', [join(ROOT, 'node_modules/@deno/linux-x64-glibc/deno'), join(ROOT, 'node_modules/deno/deno')]);
+  const binary = firstWorking('deno', [join(BINARIES, '@deno/linux-x64-glibc/deno')]);
   return { name: 'Deno', binary, args: ['run', '--quiet', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', '--allow-sys'] };
 }
 

@@ -15,7 +15,7 @@ import { createDecryptStep, isCompactJwe } from '../../src/jwe/decrypt.js';
 import { MAX_DECRYPTION_KEYS, prepareDecryptionKeys } from '../../src/jwe/decryption-keys.js';
 import { AccessTokenError } from '../../src/errors.js';
 import { createVerifier, keyThumbprint, type VerifierOptions } from '../../src/index.js';
-import { createVerifier as createWebVerifier } from '../../adapters/web.js';
+import { createVerifier as createWebVerifier, encryptedTokens } from '../../adapters/web.js';
 import { respellings, withSegment } from '../helpers/tokens.js';
 
 const ISSUER = 'https://issuer.example.com/';
@@ -264,7 +264,7 @@ describe('encrypted tokens are accepted', () => {
   it('on the WebCrypto backend too (the web entry point), with PEM and JWK keys', async () => {
     const token = await encrypt(await signedToken(), keyA.publicKey, { enc: 'A128CBC-HS256' });
     for (const key of [keyA.privatePem, keyA.privateKey.export({ format: 'jwk' }) as JWK]) {
-      const verifier = createWebVerifier({ issuer: ISSUER, audience: API, keys: [signingJwk], decryptionKeys: [key] });
+      const verifier = createWebVerifier({ issuer: ISSUER, audience: API, keys: [signingJwk], decryptionKeys: [key] }, encryptedTokens);
       expect((await verifier.verify(token)).encrypted).toBe(true);
     }
   });
