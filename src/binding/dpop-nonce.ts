@@ -55,11 +55,13 @@ function createSecretNonces(option: DpopNonceSecret, backend: CryptoBackend): Dp
   const lifetime = option.lifetime ?? 300;
   if (!(Number.isFinite(lifetime) && lifetime >= 1)) throw new TypeError('`dpop.nonce.lifetime` must be a number of seconds >= 1');
   const lifetimeMs = lifetime * 1000;
-  const key = hmacKey(secret);
+  // 32–64 bytes is all a nonce secret needs (RFC 2104 §3: the hash's output up to its block).
+  if (secret.length > 64) throw new TypeError('`dpop.nonce.secret` must be at most 64 bytes');
   const period = () => Math.floor(Date.now() / lifetimeMs);
   let cached: { period: number; nonce: Promise<string> } | undefined;
 
-  const nonceFor = async (p: number) => `${p.toString(36)}.${base64url.encode(await hmacSha256(backend, key, `dpop-nonce:${p}`))}`;
+  const encoder = new TextEncoder();
+  const nonceFor = async (p: number) => `${p.toString(36)}.${base64url.encode(await backend.hmacSha256(secret, encoder.encode(`dpop-nonce:${p}`)))}`;
 
   return {
     current() {
@@ -78,36 +80,3 @@ function createSecretNonces(option: DpopNonceSecret, backend: CryptoBackend): Dp
   };
 }
 
-/** The two padded keys of RFC 2104, computed once. */
-interface HmacKey {
-  inner: Uint8Array;
-  outer: Uint8Array;
-}
-
-const BLOCK = 64; // SHA-256 block size in bytes
-
-function hmacKey(secret: Uint8Array): HmacKey {
-  // RFC 2104 §2 hashes keys longer than a block first. 32–64 bytes is all a nonce secret needs,
-  // so longer ones are refused rather than hashed (which could be asynchronous at startup).
-  if (secret.length > BLOCK) throw new TypeError(`\`dpop.nonce.secret\` must be at most ${BLOCK} bytes`);
-  const inner = new Uint8Array(BLOCK).fill(0x36);
-  const outer = new Uint8Array(BLOCK).fill(0x5c);
-  secret.forEach((byte, i) => {
-    inner[i] = byte ^ 0x36;
-    outer[i] = byte ^ 0x5c;
-  });
-  return { inner, outer };
-}
-
-/** HMAC-SHA-256 over the backend's SHA-256, so the same code runs on Node and WebCrypto. */
-async function hmacSha256(backend: CryptoBackend, key: HmacKey, message: string): Promise<Uint8Array> {
-  const innerHash = await backend.sha256(concat(key.inner, new TextEncoder().encode(message)));
-  return backend.sha256(concat(key.outer, innerHash));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

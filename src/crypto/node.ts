@@ -119,6 +119,7 @@ export const nodeCrypto: CryptoBackend = {
   importKey,
   verify,
   sha256: (data) => createHash('sha256').update(data).digest(),
+  hmacSha256: (key, data) => createHmac('sha256', key).update(data).digest(),
   // Not latin1: it keeps only the low byte of each character, so two strings could verify alike.
   utf8Bytes: (text) => Buffer.from(text, 'utf8'),
   decodeBase64Url: (input) => {

@@ -1,7 +1,10 @@
 /**
- * The one seam between Node and every other runtime. `src/index.ts` wires the Node backend
- * (synchronous `node:crypto` over cached `KeyObject`s: the hot path); `adapters/web.ts` wires
- * WebCrypto. Nothing else in the core imports a platform crypto API.
+ * The one seam between Node and every other runtime. Each entry point wires one backend:
+ * `src/index.ts` the Node one (synchronous `node:crypto` over cached `KeyObject`s: the hot
+ * path), `adapters/web.ts` (and the entries built on it) WebCrypto. Every primitive the core
+ * itself uses — signature checks, SHA-256, HMAC, base64url — goes through it; nothing else in
+ * the core imports a platform crypto API. jose, which the JWE step, PEM and X.509 import and JWK
+ * thumbprints call, picks the runtime's crypto on its own.
  */
 import type { JWK } from '../types.js';
 import { quote } from '../quote.js';
@@ -25,6 +28,8 @@ export interface CryptoBackend {
    */
   verify(key: PreparedKey, signingInput: string, signature: string): boolean | Promise<boolean>;
   sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** HMAC-SHA-256 of `data` under `key` (RFC 2104): the DPoP nonces' MAC. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /**
    * The UTF-8 bytes of `text` (a JWS signing input, a hash or nonce to compare). UTF-8 is
    * injective: a signature over these bytes covers exactly this string, so no other spelling of

@@ -87,5 +87,9 @@ export const webCrypto: CryptoBackend = {
     return utf8.decode(base64url.decode(input));
   },
   sha256: async (data) => new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource)),
+  hmacSha256: async (key, data) => {
+    const hmacKey = await crypto.subtle.importKey('raw', key as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return new Uint8Array(await crypto.subtle.sign('HMAC', hmacKey, data as BufferSource));
+  },
   timingSafeEqual,
 };

@@ -34,6 +34,11 @@ const withSignature = (token: string, signature: Uint8Array) => `${token.slice(0
 const signatureBytes = (token: string) => Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
 
 describe.each(BACKENDS)('the %s backend', (_, backend) => {
+  it('computes HMAC-SHA-256 as RFC 4231 test case 2 gives it (the DPoP nonces\' MAC)', async () => {
+    const mac = await backend.hmacSha256(new TextEncoder().encode('Jefe'), new TextEncoder().encode('what do ya want for nothing?'));
+    expect(Buffer.from(mac).toString('hex')).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+
   const verifierFor = (alg: string, options: Partial<VerifierOptions> = {}) =>
     alg.startsWith('HS')
       ? createVerifierWith(backend, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg], secret: SECRET, ...options })
