@@ -4,7 +4,7 @@
  * and the other files `files` ships. Its dependencies (jose) resolve from the repository's
  * node_modules, an ancestor folder, as they would from a user's. Built once per process.
  */
-import { cp, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { build as tsup } from 'tsup';
 import { OUT_DIR } from './bundle.js';
@@ -20,6 +20,10 @@ export function publishedPackage(): Promise<string> {
   pending ??= (async () => {
     await rm(PUBLISHED, { recursive: true, force: true });
     await mkdir(PUBLISHED, { recursive: true });
+    // A package of its own around the bundled files: without it, the repository's package.json
+    // (named access-token-guard) is the nearest, and a bundler resolves `access-token-guard/…`
+    // to the repository itself (a self-reference) instead of the published copy beside it.
+    await writeFile(join(OUT_DIR, 'package.json'), JSON.stringify({ name: 'access-token-guard-bench-consumer', private: true, type: 'module' }));
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
     await cp(join(ROOT, 'package.json'), join(PUBLISHED, 'package.json'));
     for (const entry of pkg.files) if (entry !== 'dist') await cp(join(ROOT, entry), join(PUBLISHED, entry), { recursive: true });

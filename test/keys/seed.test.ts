@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalIssuer } from '../../src/testing.js';
 import { createVerifier as createWebVerifier } from '../../adapters/web.js';
-import { createVerifier, KeysUnavailableError, type KeyCacheSnapshot, type VerifierOptions } from '../../src/index.js';
+import { ConfigurationError, createVerifier, KeysUnavailableError, type KeyCacheSnapshot, type VerifierOptions } from '../../src/index.js';
 import { expectRefused } from '../helpers/refusal.js';
 
 const AUDIENCE = 'https://api.example.com/';
@@ -167,14 +167,14 @@ describe('ready', () => {
     expect(network.asked).toEqual([]);
   });
 
-  it("rejects with our 503 naming the failure: metadata for another issuer, and what to set", async () => {
+  it('rejects with the configuration error naming the fix: an issuer without the trailing slash the issuer uses', async () => {
     const verifier = createVerifier({ issuer: issuer.issuer.replace(/\/$/, ''), audience: AUDIENCE });
     const error = await verifier.ready().then(
       () => undefined,
       (reason: unknown) => reason,
     );
-    expect(error).toBeInstanceOf(KeysUnavailableError);
-    expect((error as KeysUnavailableError).reason).toMatch(/issuer mismatch.*set jwksUri/);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).reason).toContain(`set it to ${issuer.issuer}`);
   });
 
   it('rejects with our 503 naming the URL when the JWKS cannot be fetched', async () => {
