@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { GatewayConfig } from '../src/gateway/index.js';
-import { startNginx, type Edge } from '../test/binding/support/nginx.js';
+import { startNginx, type Edge } from '../test/helpers/nginx.js';
 import { closedPort } from '../test/helpers/http.js';
 import type { AuthServerConfig } from './gateway/auth-server.js';
 import { ServerProcess } from './lib/child.js';

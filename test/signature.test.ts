@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createVerifier } from '../src/index.js';
 import type { JWK } from '../src/types.js';
 import { LocalIssuer } from '../src/testing.js';
-import { selfSignedCertificate } from './helpers/certificates.js';
+import { makeCertificate } from './helpers/certificates.js';
 import { countingJsonServer } from './helpers/http.js';
 import {
   ASYMMETRIC_ALGORITHMS,
@@ -241,7 +241,7 @@ describe('headers that describe a key play no part', () => {
   });
 
   it('ignores an x5c chain of the attacker\'s certificate', async () => {
-    const certificate = selfSignedCertificate('attacker.test');
+    const certificate = makeCertificate('attacker.test', { key: 'rsa' });
     const header = { alg: 'RS256', kid: rs256.kid, x5c: [certificate.base64Der] };
     await expectRefused(verifierFor().verify(signJws(header, auth0Claims(), certificate.privateKey)), /signature does not verify/);
     const headerWithoutKid = { alg: 'RS256', x5c: [certificate.base64Der] };

@@ -41,7 +41,7 @@ import {
 } from '../../adapters/nestjs.js';
 import { LocalIssuer } from '../../src/testing.js';
 import { closedPort } from '../helpers/http.js';
-import { NEST_PLATFORMS, startNest } from './support/nest.js';
+import { NEST_PLATFORMS, startNest } from '../helpers/nest.js';
 
 const AUDIENCE = 'https://api.example.com/';
 let issuer: LocalIssuer;

@@ -26,7 +26,7 @@ import * as lambdaAdapter from '../../adapters/lambda.js';
 import * as nestAdapter from '../../adapters/nestjs.js';
 import * as webAdapter from '../../adapters/web.js';
 import * as imaginaryAdapter from './support/imaginary-host.js';
-import { NEST_PLATFORMS, startNest } from './support/nest.js';
+import { NEST_PLATFORMS, startNest } from '../helpers/nest.js';
 import type { VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../src/testing.js';
 

@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../adapters/express.js';
-import { proof, proofKey, type ProofKey } from '../binding/support/proofs.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
 import { listen, type RunningServer } from '../helpers/http.js';
 import { keyFor } from '../helpers/keys.js';
 import { AUDIENCE, ISSUER, mint, withSegment } from '../helpers/tokens.js';

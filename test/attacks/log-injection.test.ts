@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { b64url, encodeJson, keyFor, signJws } from '../helpers/keys.js';
 import { auth0Claims, mint, withSegment } from '../helpers/tokens.js';
-import { proof, proofKey } from '../binding/support/proofs.js';
+import { proof, proofKey } from '../helpers/proofs.js';
 import { BACKENDS, DECRYPTION_KEY, SIGNING_KEYS, attackedVerifier, encryptToken, refusalOf } from './support.js';
 
 const FORGED_LINE = 'x\r\n2026-01-01T00:00:00Z INFO token accepted for auth0|admin\u001b[0m';

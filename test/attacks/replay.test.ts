@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryReplayStore } from '../../src/binding/replay-store.js';
 import { mint, respellings, withSegment } from '../helpers/tokens.js';
-import { proof, proofKey } from '../binding/support/proofs.js';
+import { proof, proofKey } from '../helpers/proofs.js';
 import { BACKENDS, SIGNING_KEYS, attackedVerifier, outcomeOf, refusalOf } from './support.js';
 
 const URL_ = 'https://api.example.com/orders';

@@ -9,8 +9,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier, type AuthResult, type Verifier, type VerifierOptions } from '../../src/index.js';
 import { AccessTokenError } from '../../src/errors.js';
 import { respell, withSegment } from '../helpers/tokens.js';
-import { proof, proofKey, unsignedProof, type ProofKey } from './support/proofs.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { proof, proofKey, unsignedProof, type ProofKey } from '../helpers/proofs.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
+import { accessTokenRefusal as refusal } from '../helpers/refusal.js';
 
 const URL_ = 'https://api.binding.test/messages';
 const ALGS = 'algs="ES256 PS256 RS256 EdDSA Ed25519"';
@@ -43,17 +44,6 @@ function call(verifier: Verifier, init: Call = {}): Promise<AuthResult> {
   const headers: Record<string, string | string[]> = { authorization: `${init.scheme ?? 'DPoP'} ${init.token ?? token}` };
   if (init.proof !== undefined) headers.dpop = init.proof;
   return verifier.verifyRequest({ method: init.method ?? 'GET', url: init.url ?? URL_, headers });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a refusal, the request was accepted');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AccessTokenError);
-  return error as AccessTokenError;
 }
 
 /** A refusal on a DPoP-scheme request: the error in the DPoP challenge, Bearer offered beside it. */
@@ -318,7 +308,7 @@ describe('the token and the proof key: 401 invalid_token', () => {
   });
 
   it('a token bound to a certificate and a key needs both', async () => {
-    const { makeCertificate } = await import('./support/certificates.js');
+    const { makeCertificate } = await import('../helpers/certificates.js');
     const certificate = makeCertificate('both-bound');
     const both = await issuer.mint({ cnf: { jkt: key.jkt, 'x5t#S256': certificate.thumbprint } });
     const verifier = verifierWith({}, { mtls: {} });

@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../adapters/express.js';
-import { send } from './support/https.js';
-import { proof, proofKey, type ProofKey } from './support/proofs.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { send } from '../helpers/https.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 const ALGS = 'algs="ES256 PS256 RS256 EdDSA Ed25519"';
 let issuer: TestIssuer;

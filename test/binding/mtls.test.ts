@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../adapters/express.js';
 import { createVerifier, type AuthResult } from '../../src/index.js';
 import { AccessTokenError } from '../../src/errors.js';
-import { makeCertificate, type TestCertificate } from './support/certificates.js';
-import { send } from './support/https.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
+import { send } from '../helpers/https.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
+import { accessTokenRefusal as refusal } from '../helpers/refusal.js';
 
 let issuer: TestIssuer;
 let alice: TestCertificate;
@@ -25,17 +26,6 @@ beforeAll(async () => {
 });
 
 const bound = (certificate: TestCertificate) => issuer.mint({ cnf: { 'x5t#S256': certificate.thumbprint } });
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a refusal, the token was accepted');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AccessTokenError);
-  return error as AccessTokenError;
-}
 
 function expectInvalidToken(error: AccessTokenError, reason: RegExp): void {
   expect({ code: error.code, status: error.status }).toEqual({ code: 'invalid_token', status: 401 });

@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../adapters/express.js';
-import { makeCertificate, type TestCertificate } from './support/certificates.js';
-import { send } from './support/https.js';
-import { startEdge, type Edge } from './support/nginx.js';
-import { proof, proofKey, type ProofKey } from './support/proofs.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
+import { send } from '../helpers/https.js';
+import { startEdge, type Edge } from '../helpers/nginx.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 let issuer: TestIssuer;
 let app: Server;

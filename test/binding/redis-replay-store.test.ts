@@ -7,9 +7,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisReplayStore, ReplayStoreUnavailableError, createVerifier, type Verifier } from '../../src/index.js';
-import { proof, proofKey, type ProofKey } from './support/proofs.js';
-import { startRedis, type RedisServer } from './support/redis.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 const URL_ = 'https://api.binding.test/orders';
 

@@ -4,8 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryReplayStore, createVerifier, type ReplayStore, type Verifier } from '../../src/index.js';
-import { proof, proofKey, type ProofKey } from './support/proofs.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 const inAMinute = () => Date.now() + 60_000;
 const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -8,9 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { webCrypto } from '../../src/crypto/web.js';
 import { boundTokens } from '../../src/features.js';
 import { createVerifierWith } from '../../src/verifier.js';
-import { makeCertificate, type TestCertificate } from './support/certificates.js';
-import { proof, proofKey, type ProofKey } from './support/proofs.js';
-import { createTestIssuer, type TestIssuer } from './support/tokens.js';
+import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
+import { createTestIssuer, type TestIssuer } from '../helpers/tokens.js';
 
 const URL_ = 'https://api.binding.test/edge';
 let issuer: TestIssuer;

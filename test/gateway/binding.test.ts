@@ -5,10 +5,10 @@
  * gateway forwards in the configured header.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate } from '../binding/support/certificates.js';
-import { proof, proofKey, type ProofKey } from '../binding/support/proofs.js';
-import { startRedis, type RedisServer } from '../binding/support/redis.js';
-import { startIssuer, startService, verifierConfig, type Issuer, type RunningService } from './support/gateway.js';
+import { makeCertificate } from '../helpers/certificates.js';
+import { proof, proofKey, type ProofKey } from '../helpers/proofs.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { startIssuer, startService, verifierConfig, type Issuer, type RunningService } from '../helpers/gateway.js';
 
 let issuer: Issuer;
 let key: ProofKey;

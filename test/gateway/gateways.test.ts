@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../../src/gateway/index.js';
-import { startNginx, type Edge } from '../binding/support/nginx.js';
-import { ROOT, snippet, startCaddy, startIssuer, startService, startUpstream, verifierConfig, withPorts, type Issuer, type RunningService, type Upstream } from './support/gateway.js';
+import { startNginx, type Edge } from '../helpers/nginx.js';
+import { ROOT, snippet, startCaddy, startIssuer, startService, startUpstream, verifierConfig, withPorts, type Issuer, type RunningService, type Upstream } from '../helpers/gateway.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 

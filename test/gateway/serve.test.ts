@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { build as tsup } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startIssuer, verifierConfig, type Issuer } from './support/gateway.js';
+import { ROOT, startIssuer, verifierConfig, type Issuer } from '../helpers/gateway.js';
 
 const run = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';

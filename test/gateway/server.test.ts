@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../../src/gateway/index.js';
 import type { Verifier } from '../../src/index.js';
 import { sleep } from '../helpers/jwks-server.js';
-import { startIssuer, startService, verifierConfig, type Issuer, type RunningService } from './support/gateway.js';
+import { startIssuer, startService, verifierConfig, type Issuer, type RunningService } from '../helpers/gateway.js';
 
 let issuer: Issuer;
 const running: RunningService[] = [];

@@ -33,3 +33,10 @@ export async function expectUnavailable(action: Promise<unknown> | (() => unknow
   expect(error).toBeInstanceOf(KeysUnavailableError);
   return error as KeysUnavailableError;
 }
+
+/** The `AccessTokenError` that `action` is refused with, whatever its code (the test checks it). */
+export async function accessTokenRefusal(action: Promise<unknown> | (() => unknown)): Promise<AccessTokenError> {
+  const error = await refusalOf(action);
+  expect(error).toBeInstanceOf(AccessTokenError);
+  return error as AccessTokenError;
+}

@@ -94,3 +94,28 @@ export function withSegment(token: string, index: number, replace: (segment: str
   parts[index] = replace(parts[index] as string);
   return parts.join('.');
 }
+
+/** The binding tests' issuer and API (sender constraints, not key sources, are what they test). */
+export const BINDING_ISSUER = 'https://issuer.binding.test/';
+export const BINDING_AUDIENCE = 'https://api.binding.test';
+
+export interface TestIssuer {
+  mint(claims?: Claims): Promise<string>;
+  options(extra?: Partial<VerifierOptions>): VerifierOptions;
+}
+
+/**
+ * One ES256 key, tokens for `BINDING_AUDIENCE` (RFC 9068 style: `client_id`, no `azp`), and
+ * verifier options that trust exactly that key (static keys: no JWKS involved).
+ */
+export async function createTestIssuer(): Promise<TestIssuer> {
+  const key = keyFor('ES256', 'binding-key');
+  return {
+    mint: async (claims = {}) => {
+      const now = nowSeconds();
+      const payload = { iss: BINDING_ISSUER, aud: BINDING_AUDIENCE, sub: 'client-1', client_id: 'client-1', iat: now, exp: now + 600, scope: 'read', ...claims };
+      return signJws({ alg: 'ES256', kid: key.kid, typ: 'JWT' }, payload, key.privateKey);
+    },
+    options: (extra = {}) => ({ issuer: BINDING_ISSUER, audience: BINDING_AUDIENCE, algorithms: ['ES256'], keys: { keys: [key.jwk] }, ...extra }),
+  };
+}

@@ -16,8 +16,8 @@ import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../adapters/express.js';
-import { makeCertificate, type TestCertificate } from '../binding/support/certificates.js';
-import { send } from '../binding/support/https.js';
+import { makeCertificate, type TestCertificate } from '../helpers/certificates.js';
+import { send } from '../helpers/https.js';
 
 const API = 'https://api.binding.example/';
 const SECRET = 'a-long-enough-client-secret-for-binding-tests';

@@ -12,8 +12,8 @@ import express from 'express';
 import { decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../adapters/express.js';
-import { AccessTokenError } from '../../src/errors.js';
 import { createVerifier, keyThumbprint, type VerifierOptions } from '../../src/index.js';
+import { accessTokenRefusal as refusal } from '../helpers/refusal.js';
 
 /** One resource server per way the provider may encrypt; the resource indicator picks it. */
 const RESOURCES = {
@@ -102,15 +102,6 @@ async function clientCredentialsToken(resource: Resource): Promise<string> {
 
 function verifierFor(audience: Resource, options: Partial<VerifierOptions> = {}) {
   return createVerifier({ issuer, audience, jwksUri: `${issuer}/jwks`, dialect: 'rfc9068', decryptionKeys: [apiPrivatePem], ...options });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AccessTokenError);
-  return error as AccessTokenError;
 }
 
 describe('encrypted access tokens issued by oidc-provider', () => {

@@ -17,6 +17,7 @@ import { AccessTokenError } from '../../src/errors.js';
 import { createVerifier, keyThumbprint, type VerifierOptions } from '../../src/index.js';
 import { createVerifier as createWebVerifier, encryptedTokens } from '../../adapters/web.js';
 import { respellings, withSegment } from '../helpers/tokens.js';
+import { accessTokenRefusal as refusal } from '../helpers/refusal.js';
 
 const ISSUER = 'https://issuer.example.com/';
 const API = 'https://api.example.com';
@@ -78,16 +79,6 @@ async function encrypt(plaintext: string | Uint8Array, key: KeyObject | CryptoKe
 
 function verifierWith(options: Partial<VerifierOptions> = {}) {
   return createVerifier({ issuer: ISSUER, audience: API, keys: [signingJwk], decryptionKeys: [keyA.privatePem], ...options });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AccessTokenError);
-    return error as AccessTokenError;
-  }
-  throw new Error('expected the token to be refused');
 }
 
 /** Refused with invalid_token, a reason containing `reason`, and a description that says nothing of it. */

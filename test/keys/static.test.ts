@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createVerifier } from '../../src/index.js';
 import { createStaticKeySource, type StaticKeys } from '../../src/keys/static.js';
 import type { JWK } from '../../src/types.js';
-import { selfSignedCertificate } from '../helpers/certificates.js';
+import { makeCertificate } from '../helpers/certificates.js';
 import { keyFor, signJws } from '../helpers/keys.js';
 import { expectRefused } from '../helpers/refusal.js';
 import { AUDIENCE, ISSUER, auth0Claims, mint } from '../helpers/tokens.js';
@@ -53,9 +53,9 @@ describe('accepted forms', () => {
   });
 
   it('takes a PEM certificate, as the Auth0 dashboard offers it', async () => {
-    const certificate = selfSignedCertificate();
+    const certificate = makeCertificate('token-signer.test', { key: 'rsa' });
     const token = signJws({ alg: 'RS256', kid: 'dashboard-key', typ: 'JWT' }, auth0Claims(), certificate.privateKey);
-    await expect(verifierWith(certificate.pem).verify(token)).resolves.toBeDefined();
+    await expect(verifierWith(certificate.certPem).verify(token)).resolves.toBeDefined();
   });
 
   it('takes a public KeyObject', async () => {

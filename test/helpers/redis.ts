@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { closedPort } from '../../helpers/http.js';
+import { closedPort } from './http.js';
 import { stopProcess } from './process.js';
 
 export interface RedisServer {

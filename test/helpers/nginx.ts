@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedPort } from '../../helpers/http.js';
+import { closedPort } from './http.js';
 import { stopProcess } from './process.js';
 
 export interface Edge {

@@ -10,16 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createForwardAuthServer, type ForwardAuthOptions, type ForwardAuthServer, type GatewayConfig } from '../../../src/gateway/index.js';
-import { stopProcess } from '../../binding/support/process.js';
-import { waitForPort, type Edge } from '../../binding/support/nginx.js';
-import { closedPort, listen } from '../../helpers/http.js';
-import { startJwksServer, type JwksServer } from '../../helpers/jwks-server.js';
-import { keyFor } from '../../helpers/keys.js';
-import type { JWK } from '../../../src/types.js';
-import { AUDIENCE, ISSUER, mint } from '../../helpers/tokens.js';
+import { createForwardAuthServer, type ForwardAuthOptions, type ForwardAuthServer, type GatewayConfig } from '../../src/gateway/index.js';
+import { stopProcess } from './process.js';
+import { waitForPort, type Edge } from './nginx.js';
+import { closedPort, listen } from './http.js';
+import { startJwksServer, type JwksServer } from './jwks-server.js';
+import { keyFor } from './keys.js';
+import type { JWK } from '../../src/types.js';
+import { AUDIENCE, ISSUER, mint } from './tokens.js';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const SNIPPETS = join(ROOT, 'examples/gateway');
 
 /** A README snippet as written. */
