@@ -203,20 +203,28 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
     if (answered !== undefined) return answered;
     const optional = options?.optional === true;
     const started = timed ? performance.now() : 0;
-    const decide = (error: unknown): Outcome => {
-      if (optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return anonymous;
-      if (timed) report(error, started);
-      return failed(error);
-    };
     let result: AuthResult | Promise<AuthResult>;
     try {
       result = verifyRequestNow(request);
     } catch (error) {
-      return decide(error);
+      return decide(error, optional, started);
     }
-    if (result instanceof Promise) return result.then((auth) => accepted(onVerified === undefined ? auth : reportAccepted(auth, started)), decide);
+    // Closures only on the asynchronous path: the usual synchronous one allocates nothing but the outcome.
+    if (result instanceof Promise) {
+      return result.then(
+        (auth) => accepted(onVerified === undefined ? auth : reportAccepted(auth, started)),
+        (error: unknown) => decide(error, optional, started),
+      );
+    }
     if (onVerified !== undefined) reportAccepted(result, started);
     return accepted(result);
+  }
+
+  /** The outcome of a failure: anonymous when optional and there were no credentials, else refused or unavailable. */
+  function decide(error: unknown, optional: boolean, started: number): Outcome {
+    if (optional && error instanceof AccessTokenError && error.code === 'missing_credentials') return anonymous;
+    if (timed) report(error, started);
+    return failed(error);
   }
 
   function reportAccepted(auth: AuthResult, started: number): AuthResult {
