@@ -1,6 +1,7 @@
 /**
- * A map bounded in entries, each kept until its own deadline: what the result cache and the
- * in-memory replay store need, and nothing more (no timers, no byte accounting). When full, the
+ * A map bounded in entries, each kept until its own deadline: what the result cache, the issuer
+ * resolver's answers and the introspection cache need, and nothing more (no timers, no byte
+ * accounting). When full, the
  * least recently used entry makes room. Recency is a doubly linked list through the entries
  * (oldest at the head), so a hit costs one `Map` lookup and a few pointer moves — no re-hashing
  * of the key, which for the result cache is a whole token.
@@ -17,21 +18,27 @@ interface Entry<K, V> {
   newer: Entry<K, V> | undefined;
 }
 
+export interface BoundedMapOptions {
+  /**
+   * Keep an entry past its deadline until it is replaced, deleted or evicted: `get` no longer
+   * returns it, `getExpired` still does (the introspection cache falls back on such an answer
+   * during an outage). Without it, an expired entry is dropped when read.
+   */
+  keepExpired?: boolean;
+}
+
 export class BoundedMap<K, V> {
   readonly #entries = new Map<K, Entry<K, V>>();
   readonly #maxEntries: number;
-  readonly #onEvict: ((value: V, key: K) => void) | undefined;
+  readonly #keepExpired: boolean;
   #oldest: Entry<K, V> | undefined;
   #newest: Entry<K, V> | undefined;
 
-  /**
-   * @param maxEntries most entries held; a positive integer.
-   * @param onEvict called with each entry dropped to make room (not with expired or replaced ones).
-   */
-  constructor(maxEntries: number, onEvict?: (value: V, key: K) => void) {
+  /** @param maxEntries most entries held; a positive integer. */
+  constructor(maxEntries: number, options: BoundedMapOptions = {}) {
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('maxEntries must be a positive integer');
     this.#maxEntries = maxEntries;
-    this.#onEvict = onEvict;
+    this.#keepExpired = options.keepExpired === true;
   }
 
   /** The value, unless absent or past its deadline; a hit becomes the most recently used. */
@@ -39,7 +46,7 @@ export class BoundedMap<K, V> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= performance.now()) {
-      this.#remove(entry);
+      if (!this.#keepExpired) this.#remove(entry);
       return undefined;
     }
     if (entry !== this.#newest) {
@@ -56,11 +63,17 @@ export class BoundedMap<K, V> {
     const entry: Entry<K, V> = { key, value, expiresAt: performance.now() + ttlMs, older: undefined, newer: undefined };
     this.#entries.set(key, entry);
     this.#append(entry);
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#oldest as Entry<K, V>;
-      this.#remove(oldest);
-      this.#onEvict?.(oldest.value, oldest.key);
-    }
+    if (this.#entries.size > this.#maxEntries) this.#remove(this.#oldest as Entry<K, V>);
+  }
+
+  /** The value whatever its deadline, when kept (`keepExpired`); recency is not changed. */
+  getExpired(key: K): V | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
+  delete(key: K): void {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) this.#remove(entry);
   }
 
   /** The values not past their deadline, oldest first (a snapshot; reading them changes no recency). */
@@ -71,7 +84,7 @@ export class BoundedMap<K, V> {
     return values;
   }
 
-  /** Entries held, expired ones not yet dropped included (they go when read or evicted). */
+  /** Entries held, expired ones not yet dropped included (they go when read, replaced or evicted). */
   get size(): number {
     return this.#entries.size;
   }

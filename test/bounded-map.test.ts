@@ -1,7 +1,7 @@
 /**
- * The bounded map under the result cache and the in-memory replay store: never more than
+ * The bounded map under the result cache, the issuer resolver and the introspection cache: never more than
  * `maxEntries`, the least recently used goes first, an entry is gone at its deadline on the
- * monotonic clock, and the eviction hook sees exactly the entries dropped to make room.
+ * monotonic clock (or, with `keepExpired`, hidden from `get` but kept until evicted).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BoundedMap } from '../src/bounded-map.js';
@@ -69,18 +69,30 @@ describe('BoundedMap', () => {
     expect(map.get('a')).toBe(1);
   });
 
-  it('calls onEvict with each entry dropped to make room, and only those', () => {
-    const evicted: Array<[string, number]> = [];
-    const map = new BoundedMap<string, number>(2, (value, key) => evicted.push([key, value]));
+  it('with keepExpired, hides an entry past its deadline from get but keeps it for getExpired', () => {
+    const map = new BoundedMap<string, number>(10, { keepExpired: true });
+    map.set('a', 1, 1000);
+    advanceMonotonicClock(1000);
+    expect(map.get('a')).toBeUndefined();
+    expect(map.getExpired('a')).toBe(1);
+    expect(map.size).toBe(1);
+  });
+
+  it('with keepExpired, still holds no more than maxEntries: kept entries are evicted like any other', () => {
+    const map = new BoundedMap<string, number>(2, { keepExpired: true });
+    map.set('old', 1, 1);
+    map.set('b', 2, HOUR);
+    map.set('c', 3, HOUR);
+    expect(map.size).toBe(2);
+    expect(map.getExpired('old')).toBeUndefined();
+  });
+
+  it('delete removes an entry, and deleting an unknown key changes nothing', () => {
+    const map = new BoundedMap<string, number>(2);
     map.set('a', 1, HOUR);
-    map.set('b', 2, 1);
-    map.set('b', 20, HOUR); // replaced, not evicted
-    map.set('c', 3, HOUR); // full: "a" makes room
-    map.set('d', 4, HOUR); // full: "b" makes room
-    expect(evicted).toEqual([
-      ['a', 1],
-      ['b', 20],
-    ]);
+    map.delete('a');
+    map.delete('b');
+    expect([map.get('a'), map.size]).toEqual([undefined, 0]);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %s', (maxEntries) => {

@@ -5,16 +5,17 @@
  * `negativeMaxAge`, apart, so a flood of garbage tokens evicts only other garbage. Concurrent
  * requests for one token share one introspection (`inflight`).
  */
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from '../bounded-map.js';
 import type { IntrospectionCacheOptions } from '../options.js';
 import type { VerifiedToken } from '../result-cache.js';
 
 export const CACHE_DEFAULTS = Object.freeze({ maxEntries: 1000, maxAge: 60, negativeMaxAge: 10 });
 
 export class IntrospectionCache {
-  readonly #active: LRUCache<string, VerifiedToken>;
-  readonly #refused: LRUCache<string, Error>;
+  readonly #active: BoundedMap<string, VerifiedToken>;
+  readonly #refused: BoundedMap<string, Error>;
   readonly #maxAgeMs: number;
+  readonly #negativeMaxAgeMs: number;
   /** Introspections under way, by token hash: at most one per token at a time. */
   readonly inflight = new Map<string, Promise<VerifiedToken>>();
 
@@ -26,10 +27,11 @@ export class IntrospectionCache {
     if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`introspection.cache.maxAge` must be a number of seconds > 0');
     if (!(Number.isFinite(negativeMaxAge) && negativeMaxAge > 0)) throw new TypeError('`introspection.cache.negativeMaxAge` must be a number of seconds > 0');
     this.#maxAgeMs = maxAge * 1000;
-    // An active answer past its age is not used, but kept until evicted: with `failOpen` it is
-    // what an outage falls back on (`stale`). Expired entries are dropped when read or evicted.
-    this.#active = new LRUCache({ max: maxEntries, ttl: this.#maxAgeMs, noDeleteOnStaleGet: true });
-    this.#refused = new LRUCache({ max: maxEntries, ttl: negativeMaxAge * 1000 });
+    this.#negativeMaxAgeMs = negativeMaxAge * 1000;
+    // An active answer past its age is not used, but kept until replaced or evicted: with
+    // `failOpen` it is what an outage falls back on (`stale`).
+    this.#active = new BoundedMap(maxEntries, { keepExpired: true });
+    this.#refused = new BoundedMap(maxEntries);
   }
 
   /** The fresh answer for this hash: the verified token, or the refusal to throw again. */
@@ -39,7 +41,7 @@ export class IntrospectionCache {
 
   /** The last active answer, however old (for `failOpen` only). */
   stale(key: string): VerifiedToken | undefined {
-    return this.#active.get(key, { allowStale: true });
+    return this.#active.getExpired(key);
   }
 
   /** Keeps an active answer until `expiresAt` (ms since the epoch) or `maxAge`, whichever is first. */
@@ -48,12 +50,12 @@ export class IntrospectionCache {
     if (!(untilExpiry > 0)) return;
     this.#refused.delete(key);
     // Every hit hands out these same objects: frozen, no caller can alter what the next one gets.
-    this.#active.set(key, deepFreeze(verified), { ttl: Math.min(this.#maxAgeMs, untilExpiry) });
+    this.#active.set(key, deepFreeze(verified), Math.min(this.#maxAgeMs, untilExpiry));
   }
 
   setRefused(key: string, refusal: Error): void {
     this.#active.delete(key);
-    this.#refused.set(key, refusal);
+    this.#refused.set(key, refusal, this.#negativeMaxAgeMs);
   }
 
   get size(): { active: number; refused: number } {
