@@ -87,7 +87,7 @@ function send(c: Context, response: ErrorResponse): Response {
   return c.body(response.body, response.status as ContentfulStatusCode, response.headers);
 }
 
-export { createVerifier } from './web.js';
+export { boundTokens, cachedResults, createVerifier, encryptedTokens, introspectedTokens, pemKeys, protectedResourceMetadata, severalIssuers } from './web.js';
 export type { AuthResult, Verifier, VerifierOptions } from './web.js';
 export type { GuardOptions, Match } from '../src/guards.js';
 export { AccessTokenError, KeysUnavailableError, GuardError } from '../src/errors.js';

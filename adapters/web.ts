@@ -20,10 +20,12 @@ import type { AuthResult } from '../src/types.js';
 import { createVerifierWith, isVerifier, type Verifier, type VerifierOptions } from '../src/verifier.js';
 
 /**
- * A verifier on WebCrypto. Bearer tokens only, unless given the optional steps its options use —
- * `encryptedTokens` (`decryptionKeys`), `boundTokens` (`mtls`, `dpop`), `cachedResults`
- * (`resultCache`) — so an edge bundle carries only the code it configures. An option without its
- * step is a TypeError here.
+ * A verifier on WebCrypto. One issuer, bearer JWTs, keys fetched or given as JWKs, unless given
+ * the optional steps its options use — `encryptedTokens` (`decryptionKeys`), `boundTokens`
+ * (`mtls`, `dpop`), `cachedResults` (`resultCache`), `introspectedTokens` (`introspection`),
+ * `severalIssuers` (`issuers`), `protectedResourceMetadata` (`resourceMetadata`), `pemKeys` (PEM
+ * strings in `keys`) — so an edge bundle carries only the code it configures. An option without
+ * its step is a TypeError here.
  */
 export function createVerifier(options: VerifierOptions, ...steps: OptionalSteps[]): Verifier {
   return createVerifierWith(webCrypto, options, Object.assign({}, ...steps) as OptionalSteps);
@@ -90,7 +92,7 @@ export function errorResponse(error: GuardError): Response {
   return toResponse(error.response);
 }
 
-export { boundTokens, cachedResults, encryptedTokens } from '../src/features.js';
+export { boundTokens, cachedResults, encryptedTokens, introspectedTokens, pemKeys, protectedResourceMetadata, severalIssuers } from '../src/features.js';
 export type { OptionalSteps } from '../src/optional-steps.js';
 export type { Verifier, VerifierOptions } from '../src/verifier.js';
 export type { KeyCacheSnapshot } from '../src/keys/seed.js';

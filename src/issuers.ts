@@ -1,25 +1,20 @@
 /**
  * Issuers. `createIssuerPipeline` is the part of the pipeline that belongs to one issuer: its
- * key source and signature check, then its `iss`/`aud` rules and its dialect. With several
- * issuers, `createIssuerDirectory` picks the pipeline for a token from the token's unverified
- * `iss` — which only ever selects among issuers configured here (a list, Entra-style tenant
- * templates, or a resolver's answers): an issuer not configured is refused before any network
- * request, so a token can never make the verifier fetch from a URL it chose. Each issuer has
- * its own key source (and so its own cache and cooldown), so a flood of unknown `kid`s at one
- * issuer never delays another; the resolver's answers are cached and bounded.
+ * key source and signature check, then its `iss`/`aud` rules and its dialect. `createIssuerStep`
+ * is that one pipeline, or, with several issuers (`issuers`), the directory that picks one per
+ * token — an optional step the entry point hands in (src/issuer-directory.ts).
  */
-import { BoundedMap } from './bounded-map.js';
 import { checkAudience, checkClaimTypes, checkIssuer, parseClaims } from './claims.js';
 import { SIGNING_ALGORITHMS, isSigningAlgorithm, type CryptoBackend } from './crypto/types.js';
 import { DIALECTS, applyDialect, claimPath, type DialectRules } from './dialects.js';
 import { quote } from './quote.js';
-import { isBase64Url } from './crypto/base64url.js';
 import { AccessTokenError, KeysUnavailableError, invalidToken } from './errors.js';
 import { createDiscoveredJwks, type DiscoveredJwks } from './keys/discovery.js';
 import { createRemoteJwks, type RemoteJwks } from './keys/remote-jwks.js';
 import { checkSeed } from './keys/seed.js';
-import { createSecretKeySource, createStaticKeySource } from './keys/static.js';
-import { refuseUnknownIssuerOptions, type IssuerCacheOptions, type IssuerOptions, type IssuerResolver, type IssuerResolverRequest, type JwksOptions, type SharedOptions } from './options.js';
+import { createSecretKeySource, createStaticKeySource, type PemImporter } from './keys/static.js';
+import { missingStep, type OptionalSteps } from './optional-steps.js';
+import type { IssuerCacheOptions, IssuerOptions, IssuerResolverRequest, JwksOptions, SharedOptions } from './options.js';
 import type { VerifiedToken } from './result-cache.js';
 import { SignatureVerifier, type CompactJws } from './signature.js';
 import { explainKeyRefusal } from './diagnosis.js';
@@ -55,7 +50,7 @@ const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const INVALID = 'The access token is invalid.';
 
 /** `https://login.microsoftonline.com/{tenantid}/v2.0` split around its placeholder. */
-interface TenantTemplate {
+export interface TenantTemplate {
   prefix: string;
   suffix: string;
 }
@@ -64,9 +59,9 @@ interface TenantTemplate {
  * Validates one issuer's options (a `TypeError` naming `where` on misuse) and builds its
  * pipeline. `defaults.jwks` is the top-level key-source tuning an entry inherits.
  */
-export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOptions, defaults: { jwks?: JwksOptions; hooks?: FetchHooks }, where = ''): IssuerPipeline {
+export function createIssuerPipeline(backend: CryptoBackend, options: IssuerOptions, defaults: IssuerDefaults, where = ''): IssuerPipeline {
   const { issuer, audiences, algorithms, dialectRules, template } = validateIssuerOptions(options, where);
-  const keys = buildKeySources(options, algorithms, defaults.jwks, where, defaults.hooks);
+  const keys = buildKeySources(options, algorithms, defaults, where);
   const signature = new SignatureVerifier(backend, algorithms, (alg) => (alg.startsWith('HS') ? keys.secret : keys.publicKeys) as KeySource);
 
   function checkClaims(token: string, jws: string, parsed: CompactJws, read: JWTClaims | undefined): VerifiedToken {
@@ -229,13 +224,14 @@ interface KeySources {
  * HS algorithms verify with the secret; every other algorithm with the public-key source, which
  * starts from `jwks.seed` (a saved key cache, checked against this issuer) when one is given.
  */
-function buildKeySources(options: IssuerOptions, algorithms: readonly string[], defaultJwks: JwksOptions | undefined, where: string, hooks: FetchHooks | undefined): KeySources {
+function buildKeySources(options: IssuerOptions, algorithms: readonly string[], defaults: IssuerDefaults, where: string): KeySources {
+  const { hooks, pemKeys } = defaults;
   const secret = options.secret === undefined ? undefined : createSecretKeySource(options.secret);
   const needsPublicKeys = algorithms.some((alg) => !alg.startsWith('HS'));
   if (!needsPublicKeys && (options.keys !== undefined || options.jwksUri !== undefined)) {
     throw new TypeError(`\`${where}keys\`/\`${where}jwksUri\` are set but \`${where}algorithms\` allows only HS algorithms, which verify with \`secret\``);
   }
-  const jwks = options.jwks ?? defaultJwks;
+  const jwks = options.jwks ?? defaults.jwks;
   const fetchesKeys = needsPublicKeys && options.keys === undefined;
   if (jwks?.seed !== undefined && !fetchesKeys) throw new TypeError(`\`${where}jwks.seed\` is set but this verifier fetches no keys (it has \`keys\` or only HS algorithms)`);
   const seed = jwks?.seed === undefined ? undefined : checkSeed(jwks.seed, options.issuer as string, options.jwksUri);
@@ -244,11 +240,11 @@ function buildKeySources(options: IssuerOptions, algorithms: readonly string[], 
     : options.jwksUri !== undefined
       ? createRemoteJwks(options.jwksUri, jwks, hooks, seed?.jwks)
       : createDiscoveredJwks(options.issuer as string, jwks, hooks, seed);
-  const publicKeys = !needsPublicKeys ? undefined : (remote ?? createStaticKeySource(options.keys!, algorithms));
+  const publicKeys = !needsPublicKeys ? undefined : (remote ?? createStaticKeySource(options.keys!, algorithms, pemKeys));
   return { secret, publicKeys, remote };
 }
 
-function parseTemplate(issuer: string, name: string): TenantTemplate | undefined {
+export function parseTemplate(issuer: string, name: string): TenantTemplate | undefined {
   const at = issuer.indexOf(TENANT_PLACEHOLDER);
   if (at === -1) return undefined;
   if (issuer.indexOf(TENANT_PLACEHOLDER, at + 1) !== -1) throw new TypeError(`${name} may hold ${TENANT_PLACEHOLDER} once`);
@@ -256,7 +252,7 @@ function parseTemplate(issuer: string, name: string): TenantTemplate | undefined
 }
 
 /** The tenant an issuer names under a template, if it fits it. */
-function tenantOf(iss: string, template: TenantTemplate): string | undefined {
+export function tenantOf(iss: string, template: TenantTemplate): string | undefined {
   const { prefix, suffix } = template;
   if (iss.length <= prefix.length + suffix.length || !iss.startsWith(prefix) || !iss.endsWith(suffix)) return undefined;
   const tenant = iss.slice(prefix.length, iss.length - suffix.length);
@@ -292,181 +288,28 @@ export interface IssuerStep {
   readonly single?: IssuerPipeline;
 }
 
-export function createIssuerStep(backend: CryptoBackend, options: IssuerOptions & SharedOptions, hooks?: FetchHooks): IssuerStep {
+export function createIssuerStep(backend: CryptoBackend, options: IssuerOptions & SharedOptions, hooks: FetchHooks | undefined, steps: IssuerSteps): IssuerStep {
   if (options.issuers === undefined) {
-    const single = createIssuerPipeline(backend, options, { hooks });
+    const single = createIssuerPipeline(backend, options, { hooks, pemKeys: steps.pemKeys });
     return { verify: (token, jws) => single.verify(token, jws, undefined), ready: () => single.ready(), single };
   }
-  const directory = createIssuerDirectory(backend, options.issuers, { ...options, hooks });
-  const run = (pipeline: IssuerPipeline, token: string, jws: string, claims: JWTClaims) => {
-    try {
-      const verified = pipeline.verify(token, jws, claims);
-      return verified instanceof Promise ? verified.catch((error: unknown) => Promise.reject(namingIssuer(error, pipeline.issuer))) : verified;
-    } catch (error) {
-      throw namingIssuer(error, pipeline.issuer);
-    }
-  };
-  return {
-    verify(token, jws, request) {
-      const claims = readUnverifiedClaims(jws, backend);
-      const selected = directory.select(claims.iss, request);
-      return selected instanceof Promise ? selected.then((pipeline) => run(pipeline, token, jws, claims)) : run(selected, token, jws, claims);
-    },
-    ready: () => directory.ready(),
-  };
+  if (steps.issuerDirectory === undefined) throw missingStep('issuers', 'issuerDirectory');
+  return steps.issuerDirectory(backend, options.issuers, { jwks: options.jwks, issuerCache: options.issuerCache, hooks, pemKeys: steps.pemKeys });
 }
 
-/** Picks the issuer pipeline for a token's unverified `iss`. */
-export interface IssuerDirectory {
-  select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline>;
-  /** Obtains the keys of the issuers known now (listed ones; a resolver's are found per token). */
-  ready(): Promise<void>;
+/** The optional steps the issuers' part of the pipeline uses. */
+export type IssuerSteps = Pick<OptionalSteps, 'issuerDirectory' | 'pemKeys'>;
+
+/** What every issuer of a directory inherits from the top-level options, and the steps it may use. */
+export interface IssuerDefaults {
+  jwks?: JwksOptions;
+  hooks?: FetchHooks;
+  issuerCache?: IssuerCacheOptions;
+  pemKeys?: PemImporter;
 }
 
-/** The directory for `issuers` (a list, or a resolver); validates the list now. */
-export function createIssuerDirectory(
-  backend: CryptoBackend,
-  issuers: NonNullable<SharedOptions['issuers']>,
-  shared: { jwks?: JwksOptions; issuerCache?: IssuerCacheOptions; hooks?: FetchHooks },
-): IssuerDirectory {
-  if (typeof issuers === 'function') return new ResolvedIssuers(backend, issuers, shared);
-  if (!Array.isArray(issuers) || issuers.length === 0) throw new TypeError('`issuers` must be a non-empty array of issuer options, or a resolver function');
-  const exact = new Map<string, IssuerPipeline>();
-  const templates: Array<{ template: TenantTemplate; pipeline: IssuerPipeline }> = [];
-  issuers.forEach((entry, index) => {
-    const pipeline = createIssuerPipeline(backend, entry, shared, `issuers[${index}].`);
-    const template = parseTemplate(pipeline.issuer, '');
-    if (template !== undefined) templates.push({ template, pipeline });
-    else if (exact.has(pipeline.issuer)) throw new TypeError(`\`issuers[${index}].issuer\` ${JSON.stringify(pipeline.issuer)} is listed twice`);
-    else exact.set(pipeline.issuer, pipeline);
-  });
-  const configured = issuers.map((entry) => JSON.stringify(entry.issuer)).join(', ');
-  return {
-    select(iss) {
-      const pipeline = exact.get(iss) ?? templates.find(({ template }) => tenantOf(iss, template) !== undefined)?.pipeline;
-      if (pipeline === undefined) throw invalidToken(INVALID, `iss ${quote(iss)} is not a configured issuer (configured: ${configured})`, { reasonCode: 'issuer_mismatch' });
-      return pipeline;
-    },
-    async ready() {
-      await Promise.all([...exact.values(), ...templates.map(({ pipeline }) => pipeline)].map((pipeline) => pipeline.ready()));
-    },
-  };
-}
-
-const RESOLVER_DEFAULTS = { maxEntries: 100, maxAge: 600 };
-/** Longest an issuer the resolver refused stays refused without asking again, seconds. */
-const MAX_REFUSAL_AGE = 60;
-
-/**
- * The resolver's answers, cached: accepted issuers (each a pipeline with its own key source) in
- * one bounded LRU, refused ones in another — so a flood of made-up `iss` values, which can only
- * fill the second, never evicts a real tenant. Concurrent requests for one issuer share one call.
- */
-class ResolvedIssuers implements IssuerDirectory {
-  readonly #accepted: BoundedMap<string, IssuerPipeline>;
-  readonly #refused: BoundedMap<string, true>;
-  readonly #acceptedTtlMs: number;
-  readonly #refusedTtlMs: number;
-  readonly #pending = new Map<string, Promise<IssuerPipeline>>();
-
-  constructor(
-    private readonly backend: CryptoBackend,
-    private readonly resolver: IssuerResolver,
-    private readonly shared: { jwks?: JwksOptions; issuerCache?: IssuerCacheOptions; hooks?: FetchHooks },
-  ) {
-    const maxEntries = shared.issuerCache?.maxEntries ?? RESOLVER_DEFAULTS.maxEntries;
-    const maxAge = shared.issuerCache?.maxAge ?? RESOLVER_DEFAULTS.maxAge;
-    if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new TypeError('`issuerCache.maxEntries` must be a positive integer');
-    if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new TypeError('`issuerCache.maxAge` must be a number of seconds > 0');
-    this.#acceptedTtlMs = maxAge * 1000;
-    this.#refusedTtlMs = Math.min(maxAge, MAX_REFUSAL_AGE) * 1000;
-    this.#accepted = new BoundedMap(maxEntries);
-    this.#refused = new BoundedMap(maxEntries);
-  }
-
-  /** The issuers the resolver has named so far: others are not known yet, so have no keys to wait for. */
-  async ready(): Promise<void> {
-    await Promise.all(this.#accepted.values().map((pipeline) => pipeline.ready()));
-  }
-
-  /** Issuers whose answer is cached (accepted ones). */
-  get size(): number {
-    return this.#accepted.size;
-  }
-
-  select(iss: string, request: IssuerResolverRequest): IssuerPipeline | Promise<IssuerPipeline> {
-    const known = this.#accepted.get(iss);
-    if (known !== undefined) return known;
-    if (this.#refused.get(iss)) throw notTrusted(iss);
-    const pending = this.#pending.get(iss);
-    if (pending !== undefined) return pending;
-    let answer: ReturnType<IssuerResolver>;
-    try {
-      answer = this.resolver(iss, request);
-    } catch (error) {
-      throw resolverFailed(iss, error);
-    }
-    if (!(answer instanceof Promise)) return this.#settle(iss, answer);
-    const settling = answer.then(
-      (options) => this.#settle(iss, options),
-      (error: unknown) => {
-        throw resolverFailed(iss, error);
-      },
-    );
-    this.#pending.set(iss, settling);
-    const forget = () => this.#pending.delete(iss);
-    settling.then(forget, forget);
-    return settling;
-  }
-
-  #settle(iss: string, options: IssuerOptions | undefined): IssuerPipeline {
-    if (options === undefined || options === null) {
-      this.#refused.set(iss, true, this.#refusedTtlMs);
-      throw notTrusted(iss);
-    }
-    let pipeline: IssuerPipeline;
-    try {
-      if (typeof options !== 'object') throw new TypeError('the answer is not an options object');
-      refuseUnknownIssuerOptions(options, '');
-      const issuer = options.issuer ?? iss;
-      const template = parseTemplate(issuer, '`issuer`');
-      if (template === undefined ? issuer !== iss : tenantOf(iss, template) === undefined) {
-        throw new TypeError(`the answer is for issuer ${JSON.stringify(issuer)}`);
-      }
-      pipeline = createIssuerPipeline(this.backend, { ...options, issuer }, this.shared);
-    } catch (error) {
-      throw resolverFailed(iss, error, 'answered unusable options');
-    }
-    this.#accepted.set(iss, pipeline, this.#acceptedTtlMs);
-    return pipeline;
-  }
-}
-
-function notTrusted(iss: string): AccessTokenError {
-  return invalidToken(INVALID, `iss ${quote(iss)} is not a trusted issuer: the issuer resolver does not know it`);
-}
-
-/** The resolver failing is our failure (503), never the caller's. */
-function resolverFailed(iss: string, error: unknown, what = 'failed'): KeysUnavailableError {
-  return new KeysUnavailableError(`the issuer resolver ${what} for ${quote(iss)}: ${(error as Error)?.message ?? String(error)}`, 1, { cause: error });
-}
-
-/**
- * The payload of a token not yet verified, read only to learn which issuer to verify it with.
- * Refused unless its segment is canonical base64url of a JSON object with a string `iss`, so
- * what selects the issuer is exactly what the signature will cover.
- */
-export function readUnverifiedClaims(jws: string, backend: CryptoBackend): JWTClaims & { iss: string } {
-  const first = jws.indexOf('.');
-  const second = jws.indexOf('.', first + 1);
-  const payload = first > 0 && second > first ? jws.slice(first + 1, second) : '';
-  if (!isBase64Url(payload)) throw invalidToken('The access token is malformed.', 'the payload is empty or not canonical base64url');
-  const claims = parseClaims(backend.decodeBase64UrlText(payload));
-  if (typeof claims.iss !== 'string') {
-    throw invalidToken(INVALID, claims.iss === undefined ? 'the token has no iss, so no issuer can be chosen to verify it' : 'iss must be a string');
-  }
-  return claims as JWTClaims & { iss: string };
-}
+/** The optional step behind `issuers` (src/issuer-directory.ts). */
+export type IssuerDirectoryFactory = (backend: CryptoBackend, issuers: NonNullable<SharedOptions['issuers']>, defaults: IssuerDefaults) => IssuerStep;
 
 /**
  * A failure while verifying for one issuer, its `reason` naming that issuer, so a log says

@@ -10,16 +10,16 @@ import { DEFAULT_DPOP_ALGORITHMS } from './binding/dpop-algorithms.js';
 import { checkTimes, nowInSeconds, type TimeRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import type { CryptoBackend } from './crypto/types.js';
-import { bearerTokensOnly, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
+import { bearerTokensOnly, missingStep, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
 import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { GUARD_REFUSED, guardedHooks, since, type VerifierHooks } from './hooks.js';
 import { AuthResult as Result, type ResultContext } from './auth-result.js';
-import { createResourceMetadata, resourceMetadataDefaults, type ResourceMetadata } from './resource-metadata.js';
+import { resourceMetadataDefaults, type ResourceMetadata } from './resource-metadata.js';
 import { accepted, failed, type Anonymous, type AuthenticateOptions, type Outcome } from './outcome.js';
 import { createIssuerStep, namingIssuer } from './issuers.js';
 import type { KeyCacheSnapshot } from './keys/seed.js';
-import { createTokenStatusStep } from './introspection/index.js';
+import { createTokenStatusStep } from './token-status.js';
 import type { VerifiedToken } from './result-cache.js';
 import type { AuthResult, RequestLike, VerifyContext } from './types.js';
 
@@ -71,7 +71,7 @@ export function isVerifier(value: unknown): value is Verifier {
 export function createVerifierWith(backend: CryptoBackend, options: VerifierOptions, steps: OptionalSteps = {}): Verifier {
   const config = validateOptions(options);
   const hooks = guardedHooks(options.hooks);
-  const issuers = createIssuerStep(backend, withIssuer(options, config.issuer), hooks);
+  const issuers = createIssuerStep(backend, withIssuer(options, config.issuer), hooks, steps);
   const verifyIssued = issuers.verify;
   const severalIssuers = options.issuers !== undefined;
   const decrypt = (steps.decrypt ?? plainTokensOnly)(options);
@@ -80,7 +80,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   const { claimRules, credentialRules } = config;
   // After the issuers' own checks, so a bad `issuer` or `audience` is reported as such.
   const derived = resourceMetadataDefaults(withIssuer(options, config.issuer), config.credentialRules.locations, config.challenge.dpopAlgorithms);
-  const resourceMetadata = createResourceMetadata(options, derived);
+  const resourceMetadata = options.resourceMetadata === undefined ? undefined : (steps.resourceMetadata ?? noResourceMetadata)(options, derived);
   const challenge = withGuardReporter(resourceMetadata ? Object.freeze({ ...config.challenge, resourceMetadata: resourceMetadata.url }) : config.challenge, hooks.refused);
   // What a result says its resource is (the MCP SDK's AuthInfo.resource).
   const context: ResultContext = Object.freeze({ challenge, resource: resourceMetadata?.resource, audiences: derived.audiences ?? [] });
@@ -88,7 +88,7 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
   // The clock is read only for a hook that reports a duration.
   const timed = onVerified !== undefined || onRefused !== undefined || onUnavailable !== undefined;
   // Token status (src/introspection): opaque tokens introspected, `isRevoked`; undefined when unused.
-  const tokenStatus = createTokenStatusStep(options, { backend, issuer: issuers.single });
+  const tokenStatus = createTokenStatusStep(options, { backend, issuer: issuers.single }, steps.introspection);
 
   /**
    * Everything that holds for the token whatever the time or the caller. Synchronous (no promise,
@@ -277,6 +277,10 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 function withGuardReporter(challenge: ChallengeOptions, refused: VerifierHooks['refused']): ChallengeOptions {
   if (refused === undefined) return challenge;
   return Object.freeze({ ...challenge, [GUARD_REFUSED]: refused });
+}
+
+function noResourceMetadata(): never {
+  throw missingStep('resourceMetadata', 'resourceMetadata');
 }
 
 /** The options with `issuer` set from the `domain` shorthand, when that is how it was given. */

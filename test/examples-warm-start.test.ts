@@ -59,6 +59,28 @@ describe('examples/worker-key-cache.ts in workerd', () => {
     return { status: response.status, body: (await response.json()) as unknown };
   }
 
+  /**
+   * The snapshot the Worker stored, read from outside it. The Worker stores it after the response
+   * (`waitUntil`), so this waits for it — up to 10 s, on a slow machine — before an isolate goes.
+   */
+  async function storedSnapshot(mf: Miniflare): Promise<unknown> {
+    const name = `key-cache:${issuer.issuer}`;
+    // The parts of miniflare's KV and Cache API handles read here (its types are workerd's).
+    type Kv = { get(key: string, type: 'json'): Promise<unknown> };
+    type Caches = { open(name: string): Promise<{ match(url: string): Promise<{ json(): Promise<unknown> } | undefined> }> };
+    const read = async (): Promise<unknown> => {
+      const kv = (await mf.getKVNamespace('KEY_CACHE').catch(() => undefined)) as Kv | undefined;
+      if (kv !== undefined) return kv.get(name, 'json');
+      const cached = await (await ((await mf.getCaches()) as unknown as Caches).open('key-cache')).match(`https://key-cache.internal/${encodeURIComponent(name)}`);
+      return cached === undefined ? null : cached.json();
+    };
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((wait) => setTimeout(wait, 50))) {
+      const snapshot = await read();
+      if (snapshot !== null) return snapshot;
+    }
+    return read();
+  }
+
   it.each([
     ['Workers KV', () => ({ kvNamespaces: ['KEY_CACHE'], kvPersist: join(dir, 'kv') })],
     ['the Cache API', () => ({ cachePersist: join(dir, 'cache') })],
@@ -67,6 +89,7 @@ describe('examples/worker-key-cache.ts in workerd', () => {
     const first = await isolate(storage());
     try {
       expect(await call(first, token)).toEqual({ status: 200, body: { user: 'auth0|demo-user' } });
+      expect(await storedSnapshot(first)).toMatchObject({ version: 1, issuer: issuer.issuer });
     } finally {
       await first.dispose();
     }

@@ -1,12 +1,8 @@
 /**
- * The token-status step: is the token still active? Two sources, both optional.
- *
- * - Introspection (RFC 7662): an opaque token (anything not shaped like a JWT) is sent to the
- *   issuer's introspection endpoint instead of being verified locally; its active answer becomes
- *   the same `VerifiedToken` a JWT yields, and goes through the same time and binding steps.
- *   With `mode: 'all'`, a JWT is verified locally and then introspected too (`confirm`), so a
- *   revoked one is refused within the cache's `maxAge`.
- * - `isRevoked(auth)`: the application's own deny-list, asked about every locally verified JWT.
+ * Token introspection (RFC 7662), the optional step behind the `introspection` option
+ * (src/token-status.ts decides which tokens come here): an opaque token is sent to the issuer's
+ * introspection endpoint, the answer checked like the claims of a JWT and cached by the token's
+ * hash; with `mode: 'all'` a locally verified JWT is confirmed still active too.
  *
  * Every failure to learn the answer is our 503 (`TokenStatusUnavailableError`), unless
  * `failOpen` says otherwise (see its TSDoc in src/options.ts).
@@ -14,7 +10,8 @@
 import { base64url } from 'jose';
 import type { CryptoBackend } from '../crypto/types.js';
 import type { IssuerPipeline } from '../issuers.js';
-import { AccessTokenError, invalidToken } from '../errors.js';
+import { AccessTokenError } from '../errors.js';
+import type { Introspector } from '../token-status.js';
 import { fetchBody, FetchJsonError, parseJson } from '../keys/fetch-json.js';
 import type { IntrospectionEvent, IntrospectionOptions, VerifierOptions } from '../options.js';
 import type { VerifiedToken } from '../result-cache.js';
@@ -27,71 +24,14 @@ import { evaluateAnswer, inactive, MalformedAnswer, NO_HEADER, readAnswer, readS
 
 export { TokenStatusUnavailableError } from './errors.js';
 
-export interface TokenStatusStep {
-  /** True for a token that is introspected instead of verified locally (not shaped like a JWT). */
-  introspects(token: string): boolean;
-  /** The introspected token as the pipeline's `VerifiedToken`; throws or rejects with a `GuardError`. */
-  introspect(token: string): VerifiedToken | Promise<VerifiedToken>;
-  /** A locally verified token's status: `isRevoked`, then introspection with `mode: 'all'`. */
-  confirm(auth: AuthResult, token: string): AuthResult | Promise<AuthResult>;
-}
-
-/** What the step needs from the verifier that owns it. */
-export interface TokenStatusContext {
-  backend: CryptoBackend;
-  /**
-   * The issuer's pipeline (single-issuer form): its claim checks hold an answer to the rules of
-   * its JWTs, and its signature step checks signed answers with its keys.
-   */
-  issuer: IssuerPipeline | undefined;
-}
-
 export const INTROSPECTION_DEFAULTS = Object.freeze({ timeout: 5000, maxResponseBytes: 64 * 1024 });
 /** Seconds a client is asked to wait after we could not learn a token's status. */
 export const RETRY_AFTER = 5;
 
-/** Validates the options once (TypeError on misuse); undefined when neither source is configured. */
-export function createTokenStatusStep(options: VerifierOptions, context: TokenStatusContext): TokenStatusStep | undefined {
-  const { introspection, isRevoked } = options;
-  if (isRevoked !== undefined && typeof isRevoked !== 'function') throw new TypeError('`isRevoked` must be a function');
-  if (introspection === undefined && isRevoked === undefined) return undefined;
-  if (introspection !== undefined && context.issuer === undefined) {
-    throw new TypeError('`introspection` needs the single-issuer form (top-level `issuer`): an opaque token names no issuer to pick among `issuers`');
-  }
-  const introspector = introspection === undefined ? undefined : createIntrospector(introspection, context.issuer as IssuerPipeline, options.dialect, context.backend);
-  const checkRevoked = isRevoked === undefined ? undefined : revocationCheck(isRevoked);
-  const introspectsJwts = introspection?.mode === 'all';
-
-  return {
-    introspects: (token) => introspector !== undefined && !looksLikeJwt(token),
-    introspect: (token) => (introspector as Introspector).introspect(token),
-    confirm(auth, token) {
-      const confirmed = checkRevoked === undefined ? auth : checkRevoked(auth);
-      if (!introspectsJwts) return confirmed;
-      return confirmed instanceof Promise ? confirmed.then((result) => introspector!.confirm(result, token)) : introspector!.confirm(confirmed, token);
-    },
-  };
-}
-
-/**
- * A JWS (three segments) or JWE (five) whose header is a JSON object: every JOSE header starts
- * with `{`, which base64url-encodes to `ey`. Anything else is an opaque token.
- */
-export function looksLikeJwt(token: string): boolean {
-  if (!token.startsWith('ey')) return false;
-  let dots = 0;
-  for (let index = token.indexOf('.'); index !== -1; index = token.indexOf('.', index + 1)) dots++;
-  return dots === 2 || dots === 4;
-}
-
-interface Introspector {
-  introspect(token: string): VerifiedToken | Promise<VerifiedToken>;
-  confirm(auth: AuthResult, token: string): AuthResult | Promise<AuthResult>;
-}
-
 type Answer = JWTClaims & { active: boolean };
 
-function createIntrospector(options: IntrospectionOptions, pipeline: IssuerPipeline, dialect: VerifierOptions['dialect'], backend: CryptoBackend): Introspector {
+/** The introspection step: validates `introspection` once (a TypeError on misuse). */
+export function createIntrospector(options: IntrospectionOptions, pipeline: IssuerPipeline, dialect: VerifierOptions['dialect'], backend: CryptoBackend): Introspector {
   const { issuer, signature } = pipeline;
   if (options === null || typeof options !== 'object') throw new TypeError('`introspection` must be an object');
   const mode = options.mode ?? 'opaque';
@@ -236,31 +176,6 @@ function unavailable(error: unknown): TokenStatusUnavailableError {
     reason = `introspection failed: ${error instanceof Error ? error.message : String(error)}`;
   }
   return new TokenStatusUnavailableError(reason, RETRY_AFTER, { cause: error });
-}
-
-/** `isRevoked` asked about a verified result: `false` passes, `true` refuses, anything else is our 503. */
-function revocationCheck(isRevoked: (auth: AuthResult) => boolean | Promise<boolean>): (auth: AuthResult) => AuthResult | Promise<AuthResult> {
-  const judge = (auth: AuthResult, revoked: unknown): AuthResult => {
-    if (revoked === false) return auth;
-    if (revoked === true) throw invalidToken('The access token was revoked.', 'isRevoked returned true');
-    throw new TokenStatusUnavailableError(`isRevoked returned ${typeof revoked}, not a boolean`, 1);
-  };
-  const failed = (error: unknown) => new TokenStatusUnavailableError(`isRevoked failed: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
-  return (auth) => {
-    let answer: unknown;
-    try {
-      answer = isRevoked(auth);
-    } catch (error) {
-      throw failed(error);
-    }
-    if (typeof (answer as Promise<unknown> | undefined)?.then !== 'function') return judge(auth, answer);
-    return Promise.resolve(answer).then(
-      (revoked) => judge(auth, revoked),
-      (error: unknown) => {
-        throw failed(error);
-      },
-    );
-  };
 }
 
 function positive(value: unknown, name: string): number {

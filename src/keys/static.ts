@@ -2,10 +2,12 @@
  * Keys given in configuration, for offline and air-gapped APIs and for HS-signed tokens: a JWKS
  * object, JWKs, PEM public keys or certificates (as Auth0's dashboard offers them), KeyObjects.
  * Everything is normalised to public JWKs once, so choice follows the same `selectKey` rules as
- * a remote set.
+ * a remote set. Reading a PEM takes jose's ASN.1 and key import code, so it is an optional step
+ * (`pemKeys`, optional-steps.ts) that the entry point hands in; a JWK or a KeyObject needs none.
  */
 import { base64url, exportJWK, importSPKI, importX509 } from 'jose';
 import { ConfigurationError, invalidToken } from '../errors.js';
+import { missingStep } from '../optional-steps.js';
 import { quote } from '../quote.js';
 import type { JSONWebKeySet, JWK, JWTHeader, KeySource } from '../types.js';
 import { selectKey } from './select.js';
@@ -19,9 +21,13 @@ interface ExportableKey {
 export type StaticKey = JWK | string | ExportableKey;
 export type StaticKeys = JSONWebKeySet | StaticKey | StaticKey[];
 
-export function createStaticKeySource(input: StaticKeys, algorithms: readonly string[]): KeySource {
+/** A PEM public key or certificate as a public JWK, for the first allowed algorithm it fits. */
+export type PemImporter = (pem: string, algorithms: readonly string[]) => Promise<JWK>;
+
+export function createStaticKeySource(input: StaticKeys, algorithms: readonly string[], pemToJwk?: PemImporter): KeySource {
   const items: StaticKey[] = Array.isArray(input) ? input : isKeySet(input) ? input.keys : [input];
   if (items.length === 0) throw new TypeError('`keys` holds no key');
+  if (pemToJwk === undefined && items.some((item) => typeof item === 'string')) throw missingStep('keys', 'pemKeys', '`keys` holds a PEM key or certificate (a JWK needs no step)');
   // JWKs and KeyObjects are checked now, even beside PEMs (which jose imports asynchronously),
   // so a private key in the configuration fails at startup, not on the first request.
   const converted = items.map((item) => (typeof item === 'string' ? item : toJwk(item)));
@@ -29,7 +35,7 @@ export function createStaticKeySource(input: StaticKeys, algorithms: readonly st
   let loading: Promise<JWK[]> | undefined;
   if (converted.every((item) => typeof item !== 'string')) keys = converted as JWK[];
 
-  const load = () => (loading ??= Promise.all(converted.map((item) => (typeof item === 'string' ? pemToJwk(item, algorithms) : item))));
+  const load = () => (loading ??= Promise.all(converted.map((item) => (typeof item === 'string' ? pemToJwk!(item, algorithms) : item))));
   return {
     getKey(header: JWTHeader) {
       if (keys) return choose(keys, header);
@@ -90,7 +96,7 @@ function toJwk(item: JWK | ExportableKey): JWK {
 
 // jose needs an algorithm to import a PEM; the first allow-listed one the key fits will do,
 // since the JWK it exports carries no `alg`.
-async function pemToJwk(pem: string, algorithms: readonly string[]): Promise<JWK> {
+export async function pemToJwk(pem: string, algorithms: readonly string[]): Promise<JWK> {
   const importer = pem.includes('BEGIN CERTIFICATE') ? importX509 : importSPKI;
   for (const alg of algorithms.filter((candidate) => !candidate.startsWith('HS'))) {
     try {

@@ -78,7 +78,8 @@ beforeAll(async () => {
     hosts['koa'] = await httpHost(app.callback());
   }
   {
-    const auth = webAdapter.authenticate(options);
+    // On /web, several issuers is an optional step handed to its createVerifier.
+    const auth = webAdapter.authenticate(webAdapter.createVerifier(options, webAdapter.severalIssuers));
     const guard = webAdapter.requireScopes('orders:read');
     hosts['web'] = async (authorization) => {
       const result = await auth(new Request(`https://orders.example.com${PATH}`, { headers: { authorization } }));

@@ -105,8 +105,9 @@ beforeAll(async () => {
     hosts[name] = await httpHost(app.callback());
   }
   {
-    const { authenticate, requireScopes, requireAuthLevel } = webAdapter;
-    const auth = authenticate(options);
+    const { authenticate, createVerifier, protectedResourceMetadata, requireScopes, requireAuthLevel } = webAdapter;
+    // On /web, the document is an optional step handed to its createVerifier.
+    const auth = authenticate(createVerifier(options, protectedResourceMetadata));
     const guards: Record<string, (result: webAdapter.AuthResult | undefined) => Response | undefined> = {
       '/v1/messages': requireScopes(SCOPE),
       '/v1/transfer': requireAuthLevel(STEP_UP),

@@ -1,7 +1,8 @@
 /**
  * Pay for what you use: an edge application that checks bearer tokens with `/web` bundles none of
- * the optional steps — decryption (JWE), the sender constraint (mTLS, DPoP, the replay store) and
- * the result cache — and gets each one only by importing it. Checked on the modules esbuild puts
+ * the optional steps — decryption (JWE), the sender constraint (mTLS, DPoP, the replay store), the
+ * result cache, introspection, several issuers, the RFC 9728 document, PEM keys — and gets each
+ * one only by importing it. Checked on the modules esbuild puts
  * in the bundle (its metafile), bundling from source so each module is seen by name.
  */
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
@@ -14,8 +15,8 @@ import { BUNDLE_SOURCES } from '../../bench/footprint.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
 
-/** The repository-relative source modules in a browser bundle of `source`. */
-async function bundledModules(source: string): Promise<string[]> {
+/** The repository-relative source modules in a browser bundle of `source`, and its code. */
+async function bundled(source: string): Promise<{ modules: string[]; code: string }> {
   const entry = join(dir, `entry-${Math.random().toString(36).slice(2)}.mjs`);
   await writeFile(entry, source);
   const result = await build({
@@ -31,15 +32,22 @@ async function bundledModules(source: string): Promise<string[]> {
   });
   // Modules that contribute bytes (a module whose code was all dropped does not count).
   const output = Object.values((result.metafile as Metafile).outputs)[0]!;
-  return Object.entries(output.inputs)
+  const modules = Object.entries(output.inputs)
     .filter(([, input]) => input.bytesInOutput > 0)
     .map(([path]) => path.replace(/^(\.\.\/)+/, ''))
-    .filter((path) => path.startsWith('src/') || path.startsWith('adapters/'));
+    .filter((path) => path.startsWith('src/') || path.startsWith('adapters/') || path.startsWith('node_modules/'));
+  return { modules, code: result.outputFiles[0]!.text };
 }
+
+const bundledModules = async (source: string) => (await bundled(source)).modules;
 
 const JWE = ['src/jwe/decrypt.ts', 'src/jwe/decryption-keys.ts', 'src/jwe/rsa-pem.ts'];
 const BINDING = ['src/binding/index.ts', 'src/binding/dpop.ts', 'src/binding/dpop-nonce.ts', 'src/binding/replay-store.ts', 'src/binding/mtls.ts'];
 const RESULT_CACHE = ['src/result-cache.ts'];
+const INTROSPECTION = ['src/introspection/index.ts', 'src/introspection/cache.ts', 'src/introspection/client-auth.ts', 'src/introspection/endpoint.ts', 'src/introspection/response.ts'];
+const SEVERAL_ISSUERS = ['src/issuer-directory.ts'];
+/** jose's PEM and X.509 reading (its ASN.1 parser), which only `pemKeys` needs. */
+const PEM = ['node_modules/jose/dist/webapi/lib/asn1.js'];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'atg-web-bundle-'));
@@ -51,9 +59,10 @@ afterAll(async () => {
 
 describe('a bearer-only /web bundle', () => {
   let modules: string[];
+  let code: string;
 
   beforeAll(async () => {
-    modules = await bundledModules(BUNDLE_SOURCES.web);
+    ({ modules, code } = await bundled(BUNDLE_SOURCES.web));
   }, 60_000);
 
   it('holds the pipeline it uses: credentials, signature, claims, remote JWKS, guards', () => {
@@ -70,6 +79,26 @@ describe('a bearer-only /web bundle', () => {
 
   it('holds no result cache', () => {
     expect(modules.filter((module) => RESULT_CACHE.includes(module))).toEqual([]);
+  });
+
+  it('holds no introspection module', () => {
+    expect(modules.filter((module) => module.startsWith('src/introspection/') && module !== 'src/introspection/errors.ts')).toEqual([]);
+  });
+
+  it('holds no issuer directory', () => {
+    expect(modules.filter((module) => SEVERAL_ISSUERS.includes(module))).toEqual([]);
+  });
+
+  it('holds no PEM reading', () => {
+    expect(modules.filter((module) => PEM.includes(module))).toEqual([]);
+  });
+
+  it('holds no metadata document builder', () => {
+    expect(code).not.toContain('oauth-protected-resource');
+  });
+
+  it('holds no third-party module but jose', () => {
+    expect(modules.filter((module) => module.startsWith('node_modules/') && !module.startsWith('node_modules/jose/'))).toEqual([]);
   });
 });
 
@@ -89,5 +118,21 @@ describe('each optional step is in a /web bundle once imported', () => {
 
   it('cachedResults brings the result cache', async () => {
     expect(await bundledModules(withSteps('cachedResults', 'resultCache: true'))).toEqual(expect.arrayContaining(RESULT_CACHE));
+  }, 60_000);
+
+  it('introspectedTokens brings the introspection modules', async () => {
+    expect(await bundledModules(withSteps('introspectedTokens', "introspection: { clientId: 'api', clientSecret: 'secret' }"))).toEqual(expect.arrayContaining(INTROSPECTION));
+  }, 60_000);
+
+  it('severalIssuers brings the issuer directory', async () => {
+    expect(await bundledModules(withSteps('severalIssuers', 'issuers: [{ issuer, audience, jwksUri }]'))).toEqual(expect.arrayContaining(SEVERAL_ISSUERS));
+  }, 60_000);
+
+  it('pemKeys brings the PEM reading', async () => {
+    expect(await bundledModules(withSteps('pemKeys', "keys: ['-----BEGIN PUBLIC KEY-----']"))).toEqual(expect.arrayContaining(PEM));
+  }, 60_000);
+
+  it('protectedResourceMetadata brings the metadata document', async () => {
+    expect((await bundled(withSteps('protectedResourceMetadata', 'resourceMetadata: {}'))).code).toContain('oauth-protected-resource');
   }, 60_000);
 });

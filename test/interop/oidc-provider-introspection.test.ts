@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate as expressAuthenticate } from '../../adapters/express.js';
 import guard from '../../adapters/fastify.js';
 import { authenticate as koaAuthenticate } from '../../adapters/koa.js';
-import { authenticate as webAuthenticate, createVerifier as createWebVerifier } from '../../adapters/web.js';
+import { authenticate as webAuthenticate, createVerifier as createWebVerifier, introspectedTokens } from '../../adapters/web.js';
 import { createVerifier, type AuthResult, type VerifierOptions } from '../../src/index.js';
 import type { IntrospectionOptions } from '../../src/options.js';
 import { listen, type RunningServer } from '../helpers/http.js';
@@ -288,7 +288,7 @@ describe('every adapter accepts an introspected token and refuses an inactive on
   });
 
   it('web (Fetch API, WebCrypto backend)', async () => {
-    const handle = webAuthenticate(createWebVerifier(options()));
+    const handle = webAuthenticate(createWebVerifier(options(), introspectedTokens));
     const request = (bearer: string) => new Request('https://api.orders.example/orders', { headers: { authorization: `Bearer ${bearer}` } });
     const auth = await handle(request(token));
     expect(auth).not.toBeInstanceOf(Response);

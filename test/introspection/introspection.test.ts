@@ -9,9 +9,10 @@ import { createVerifier, type VerifierOptions } from '../../src/index.js';
 import type { AccessTokenError, GuardError } from '../../src/errors.js';
 import type { IntrospectionEvent, IntrospectionOptions } from '../../src/options.js';
 import { TokenStatusUnavailableError } from '../../src/introspection/errors.js';
-import { looksLikeJwt } from '../../src/introspection/index.js';
+import { looksLikeJwt } from '../../src/token-status.js';
 import { webCrypto } from '../../src/crypto/web.js';
 import { createVerifierWith } from '../../src/verifier.js';
+import { introspectedTokens } from '../../src/features.js';
 import { closedPort } from '../helpers/http.js';
 import { errorOf, sleep, startJwksServer, type JwksServer, type Reply } from '../helpers/jwks-server.js';
 import { keyFor } from '../helpers/keys.js';
@@ -182,7 +183,7 @@ describe('the cache of active answers', () => {
 
   it('shares one request on the WebCrypto backend too, whose hash is asynchronous', async () => {
     endpoint.route(PATH, { ...active(), delayMs: 50 });
-    const guard = createVerifierWith(webCrypto, { issuer: ISSUER, audience: AUDIENCE, keys: { keys: [keyFor('RS256').jwk] }, introspection: { endpoint: endpoint.url(PATH), clientId: 'api', clientSecret: 'api-secret' } });
+    const guard = createVerifierWith(webCrypto, { issuer: ISSUER, audience: AUDIENCE, keys: { keys: [keyFor('RS256').jwk] }, introspection: { endpoint: endpoint.url(PATH), clientId: 'api', clientSecret: 'api-secret' } }, introspectedTokens);
     await Promise.all(Array.from({ length: 20 }, () => guard.verify(OPAQUE)));
     await guard.verify(OPAQUE);
     expect(endpoint.hits(PATH)).toBe(1);

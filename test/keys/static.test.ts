@@ -6,7 +6,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createVerifier } from '../../src/index.js';
-import { createStaticKeySource, type StaticKeys } from '../../src/keys/static.js';
+import { createStaticKeySource, pemToJwk, type StaticKeys } from '../../src/keys/static.js';
 import type { JWK } from '../../src/types.js';
 import { makeCertificate } from '../helpers/certificates.js';
 import { keyFor, signJws } from '../helpers/keys.js';
@@ -103,7 +103,7 @@ describe('choosing among static keys', () => {
   });
 
   it('answers from memory after the first lookup for PEM keys', async () => {
-    const source = createStaticKeySource(pemOf(rs256), ['RS256']);
+    const source = createStaticKeySource(pemOf(rs256), ['RS256'], pemToJwk);
     const first = await source.getKey({ alg: 'RS256', kid: 'k' });
     const second = source.getKey({ alg: 'RS256', kid: 'k' });
     expect(second).not.toBeInstanceOf(Promise);
