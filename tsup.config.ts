@@ -29,16 +29,17 @@ const shared: Options = {
   clean: false,
   target: 'node20',
   treeshake: true,
+  // Both builds carry the jose functions they use rather than importing the installed package:
+  // - jose 6 is ESM-only, and `require()` of an ES module works only from Node 20.19 / 22.12, so
+  //   the CommonJS build must, to load on every Node `engines` admits;
+  // - importing jose's entry loads every one of its modules, which is most of a cold start (a
+  //   serverless function or a Worker pays it on every new instance): bench/RESULTS.md, footprint.
+  // So jose is a devDependency, and no published type refers to it (src/types.ts has our own JWK).
+  // A jose fix reaches users as a release of ours.
+  noExternal: ['jose'],
 };
 
 export default defineConfig([
   { ...shared, format: ['esm'] },
-  {
-    ...shared,
-    format: ['cjs'],
-    // jose 6 is ESM-only, and `require()` of an ES module works only from Node 20.19 / 22.12.
-    // The CommonJS build carries the jose functions it uses (≈ 50 KB unminified), so it loads on
-    // every Node `engines` admits; the ES module build imports the installed jose.
-    noExternal: ['jose'],
-  },
+  { ...shared, format: ['cjs'] },
 ]);

@@ -13,7 +13,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import type { webcrypto } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import type { JWK } from './types.js';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 export interface SigningKey {
   kid: string;
@@ -34,7 +38,7 @@ export interface MintOptions {
 }
 
 /** Claims for `mint`: any JSON members; `undefined` removes a default. */
-export type Claims = JWTPayload & Record<string, unknown>;
+export type Claims = Record<string, unknown>;
 
 export interface LocalIssuerOptions {
   /** One signing key is made per algorithm. @default ['RS256'] */
@@ -102,7 +106,7 @@ export class LocalIssuer {
     const options = (named ? third : second) as MintOptions;
     const key = this.#key(options);
     const now = Math.floor(Date.now() / 1000);
-    const payload: JWTPayload = {
+    const payload: Claims = {
       iss: this.issuer,
       sub: 'auth0|demo-user',
       aud: audience,

@@ -1,7 +1,27 @@
 /** Types shared by the pipeline's steps and the public contract (see docs/architecture.md). */
-import type { JWK as JoseJWK } from 'jose';
-
-export type JWK = JoseJWK;
+/**
+ * A JSON Web Key (RFC 7517 §4, RFC 7518 §6): the members this library reads, and any other.
+ * Our own type, not jose's, so the published types need no jose installed (it is built in).
+ */
+export interface JWK {
+  kty?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: string[];
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  d?: string;
+  k?: string;
+  x5c?: string[];
+  x5t?: string;
+  'x5t#S256'?: string;
+  x5u?: string;
+  [member: string]: unknown;
+}
 
 export interface JSONWebKeySet {
   keys: JWK[];
