@@ -73,14 +73,8 @@ export interface BundleSize {
   inputs: string[];
 }
 
-/**
- * Bundles one of the sources above, minified, for `platform`; `access-token-guard` resolves to
- * the published build (installed beside the entry, under OUT_DIR/node_modules). Node built-ins stay external on Node (there they cost nothing to ship).
- */
-export async function bundleSize(name: BundleName, platform: 'browser' | 'node'): Promise<BundleSize> {
-  await publishedPackage();
-  const entry = join(OUT_DIR, `footprint-${name}-${platform}.mjs`);
-  await writeFile(entry, BUNDLE_SOURCES[name]);
+/** A minified ESM bundle of `entry` for `platform`, with esbuild's metafile (which modules, how many bytes each). */
+export async function minifiedBundle(entry: string, platform: 'browser' | 'node', extra: { alias?: Record<string, string>; external?: string[] } = {}) {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -91,11 +85,22 @@ export async function bundleSize(name: BundleName, platform: 'browser' | 'node')
     target: 'es2022',
     metafile: true,
     logLevel: 'silent',
-    // The Express middlewares are measured without Express (the app has it either way).
-    external: platform === 'node' ? ['express'] : [],
+    ...extra,
   });
-  const code = result.outputFiles[0]!.contents;
-  return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs: Object.keys((result.metafile as Metafile).inputs) };
+  return { code: result.outputFiles[0]!.contents, metafile: result.metafile as Metafile };
+}
+
+/**
+ * Bundles one of the sources above, minified, for `platform`; `access-token-guard` resolves to
+ * the published build (installed beside the entry, under OUT_DIR/node_modules). Node built-ins stay external on Node (there they cost nothing to ship).
+ */
+export async function bundleSize(name: BundleName, platform: 'browser' | 'node'): Promise<BundleSize> {
+  await publishedPackage();
+  const entry = join(OUT_DIR, `footprint-${name}-${platform}.mjs`);
+  await writeFile(entry, BUNDLE_SOURCES[name]);
+  // The Express middlewares are measured without Express (the app has it either way).
+  const { code, metafile } = await minifiedBundle(entry, platform, { external: platform === 'node' ? ['express'] : [] });
+  return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs: Object.keys(metafile.inputs) };
 }
 
 interface ImportContender {

@@ -8,9 +8,8 @@
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_SOURCES } from '../../bench/footprint.js';
+import { BUNDLE_SOURCES, minifiedBundle } from '../../bench/footprint.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -19,24 +18,14 @@ let dir: string;
 async function bundled(source: string): Promise<{ modules: string[]; code: string }> {
   const entry = join(dir, `entry-${Math.random().toString(36).slice(2)}.mjs`);
   await writeFile(entry, source);
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    metafile: true,
-    logLevel: 'silent',
-    alias: { 'access-token-guard/web': join(ROOT, 'adapters/web.ts') },
-  });
+  const { code, metafile } = await minifiedBundle(entry, 'browser', { alias: { 'access-token-guard/web': join(ROOT, 'adapters/web.ts') } });
   // Modules that contribute bytes (a module whose code was all dropped does not count).
-  const output = Object.values((result.metafile as Metafile).outputs)[0]!;
+  const output = Object.values(metafile.outputs)[0]!;
   const modules = Object.entries(output.inputs)
     .filter(([, input]) => input.bytesInOutput > 0)
     .map(([path]) => path.replace(/^(\.\.\/)+/, ''))
     .filter((path) => path.startsWith('src/') || path.startsWith('adapters/') || path.startsWith('node_modules/'));
-  return { modules, code: result.outputFiles[0]!.text };
+  return { modules, code: new TextDecoder().decode(code) };
 }
 
 const bundledModules = async (source: string) => (await bundled(source)).modules;
