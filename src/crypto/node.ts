@@ -24,7 +24,7 @@ interface NodeKey extends PreparedKey {
   /** What `crypto.verify` takes, built once so a verify allocates nothing of its own. */
   readonly verifyKey: KeyObject | VerifyKeyObjectInput;
   readonly hmac: boolean;
-  /** Exact signature length for algorithms that have one (ECDSA, EdDSA). */
+  /** Exact signature length: fixed for ECDSA and EdDSA, the modulus length for RSA; none for HMAC. */
   readonly signatureLength: number | undefined;
 }
 
@@ -46,12 +46,16 @@ function importKey(jwk: JWK, alg: string): NodeKey {
   const publicJwk = publicMembers(jwk);
   const key = createPublicKey({ key: publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
   let verifyKey: KeyObject | VerifyKeyObjectInput = key;
+  // RFC 8017 §8.1.2, §8.2.2: an RSA signature is exactly as long as the modulus. OpenSSL reads a
+  // shorter one as a number, so without this a signature with its leading zero octet dropped
+  // would verify too: another spelling of one token.
+  const rsaLength = spec.kty === 'RSA' ? Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8) : undefined;
   if (alg.startsWith('PS')) {
     verifyKey = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
   } else if (alg.startsWith('ES')) {
     verifyKey = { key, dsaEncoding: 'ieee-p1363' };
   }
-  return { alg, digest, verifyKey, hmac: false, signatureLength };
+  return { alg, digest, verifyKey, hmac: false, signatureLength: signatureLength ?? rsaLength };
 }
 
 /**

@@ -46,7 +46,16 @@ async function importKey(jwk: JWK, alg: string): Promise<WebKey> {
   const material: JsonWebKey =
     spec.kty === 'oct' ? { kty: 'oct', k: jwk.k } : spec.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
   const key = await crypto.subtle.importKey('jwk', material, importParams, false, ['verify']);
-  return { alg, key, params, signatureLength };
+  // RFC 8017 §8.1.2, §8.2.2: an RSA signature is exactly as long as the modulus (a leading zero
+  // octet in "n", which RFC 7518 §6.3.1.1 forbids but some sets carry, is not part of it).
+  return { alg, key, params, signatureLength: signatureLength ?? (spec.kty === 'RSA' ? modulusLength(jwk.n as string) : undefined) };
+}
+
+function modulusLength(n: string): number {
+  const bytes = base64url.decode(n);
+  let first = 0;
+  while (first < bytes.length && bytes[first] === 0) first++;
+  return bytes.length - first;
 }
 
 async function verify(prepared: PreparedKey, signingInput: string, signatureText: string): Promise<boolean> {
