@@ -11,16 +11,16 @@
   *               forwarding a request, from a JSON configuration file (schema/guard.schema.json)
  *
  * The thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url): what Auth0 shows as
- * `thumbprint_sha256` for an API's encryption key, computed the way Auth0's documentation does
- * (createPublicKey → jose exportJWK → calculateJwkThumbprint), and the same value as the
- * library's `keyThumbprint`. Plain JavaScript, so it runs from the package without a build.
+ * `thumbprint_sha256` for an API's encryption key, computed as Auth0's documentation does
+ * (the public key as a JWK, then its thumbprint), and the same value as the library's
+ * `keyThumbprint` (test/bin.test.ts compares them). Plain JavaScript on node:crypto alone, so it
+ * runs from the package, which carries no jose of its own to import (the build has it inside).
  */
 import { X509Certificate, createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { calculateJwkThumbprint, exportJWK } from 'jose';
 
 const ALGORITHMS = ['RSA-OAEP-256', 'RSA-OAEP-384', 'RSA-OAEP-512'];
 const SIZES = ['2048', '3072', '4096'];
@@ -240,7 +240,17 @@ async function thumbprintOf(pem) {
   } catch (error) {
     throw new Error(`not a PEM key or certificate: ${error.message}`);
   }
-  return calculateJwkThumbprint(await exportJWK(publicKey), 'sha256');
+  return jwkThumbprint(publicKey.export({ format: 'jwk' }));
+}
+
+/** RFC 7638 §3: the SHA-256 of the key's required members, in lexicographic order, as JSON. */
+const REQUIRED_MEMBERS = { RSA: ['e', 'kty', 'n'], EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'] };
+
+function jwkThumbprint(jwk) {
+  const members = REQUIRED_MEMBERS[jwk.kty];
+  if (members === undefined) throw new Error(`a ${jwk.kty} key has no thumbprint here (RSA, EC or OKP keys)`);
+  const canonical = JSON.stringify(Object.fromEntries(members.map((member) => [member, jwk[member]])));
+  return createHash('sha256').update(canonical).digest('base64url');
 }
 
 function writeKeyFiles(directory, name, privatePem, publicPem, force) {

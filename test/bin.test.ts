@@ -4,7 +4,7 @@
  * its thumbprint is the library's (and Auth0's), files are written safely, and mistakes exit 2.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -191,6 +191,17 @@ describe('access-token-guard thumbprint', () => {
       expect(result.stdout.split('\n')[0]).toBe(`key thumbprint (RFC 7638; Auth0 thumbprint_sha256): ${thumbprintSha256}`);
     }
     expect((await run('thumbprint', join(dir, 'public.pem'))).stdout).not.toContain('x5t#S256');
+  });
+
+  it.each([
+    ['EC P-256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['Ed25519', () => generateKeyPairSync('ed25519')],
+  ])('prints the RFC 7638 thumbprint of an %s key, the one the library computes', async (_, generate) => {
+    const { publicKey } = generate();
+    const file = join(dir, `key-${Math.random().toString(36).slice(2)}.pem`);
+    writeFileSync(file, publicKey.export({ format: 'pem', type: 'spki' }) as string);
+    const result = await run('thumbprint', file);
+    expect(result.stdout.split('\n')[0]).toBe(`key thumbprint (RFC 7638; Auth0 thumbprint_sha256): ${await keyThumbprint(publicKey)}`);
   });
 
   it("prints a certificate's x5t#S256 too, labelled: the SHA-256 of its DER, what mTLS-bound tokens carry", async () => {
