@@ -1,12 +1,13 @@
 /**
  * Table 6: cold start, as a serverless function sees it. Each run is a fresh `node` process that
- * imports one entry point (ours compiled to JavaScript first, like the published build) and
+ * imports one entry point (ours: the published build, bench/lib/published.ts) and
  * verifies one token, fetching the JWKS from a local issuer. Every contender is given the
  * `jwksUri`, so each makes exactly one fetch; runs are rotated across contenders.
  */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundle } from './lib/bundle.js';
+import { publishedPackage } from './lib/published.js';
 import { BenchIssuer } from './lib/issuer.js';
 import { AUDIENCE } from './lib/keys.js';
 import { fmt, rotate, summarize, type Summary, type Table } from './lib/stats.js';
@@ -34,12 +35,12 @@ export interface ColdStartResult {
 }
 
 const CHILD = fileURLToPath(new URL('./coldstart-child.mjs', import.meta.url));
-const compiled = (entry: string, name: string) => async () => pathToFileURL(await bundle(entry, name)).href;
+const published = (file: string) => async () => pathToFileURL(join(await publishedPackage(), 'dist', file)).href;
 
 const CONTENDERS: Contender[] = [
-  { name: 'access-token-guard/web (WebCrypto)', kind: 'web', module: compiled('adapters/web.ts', 'web') },
-  { name: 'access-token-guard/lambda', kind: 'lambda', module: compiled('adapters/lambda.ts', 'lambda') },
-  { name: 'access-token-guard (main entry)', kind: 'main', module: compiled('src/index.ts', 'main') },
+  { name: 'access-token-guard/web (WebCrypto)', kind: 'web', module: published('web.js') },
+  { name: 'access-token-guard/lambda', kind: 'lambda', module: published('lambda.js') },
+  { name: 'access-token-guard (main entry)', kind: 'main', module: published('index.js') },
   { name: 'express-oauth2-jwt-bearer 1.10.0', kind: 'express-oauth2-jwt-bearer', module: async () => 'express-oauth2-jwt-bearer' },
   { name: 'jose 6 (createRemoteJWKSet + jwtVerify)', kind: 'jose', module: async () => 'jose' },
 ];

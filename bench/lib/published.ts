@@ -1,8 +1,8 @@
 /**
  * The package as published, for the footprint measurements: the real tsup config (both formats,
  * shared chunks, declarations) built into node_modules/.cache, next to a copy of package.json
- * and the other files `files` ships. Its dependencies (jose) resolve from the repository's
- * node_modules, an ancestor folder, as they would from a user's. Built once per process.
+ * and the other files `files` ships. Its dependencies resolve from the repository's node_modules,
+ * an ancestor folder, as they would from a user's. Built once per process.
  */
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -50,7 +50,8 @@ function serve(file: string, direct = false): { child: ChildProcess; lines: stri
   const [command, args] = direct
     ? [join(project, 'node_modules/.bin/access-token-guard'), ['serve', '--config', file]]
     : ['npx', ['--no-install', 'access-token-guard', 'serve', '--config', file]];
-  const child = spawn(command, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, so `stop` ends the service too and not only npx above it.
+  const child = spawn(command, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: string[] = [];
   let buffered = '';
   let stderr = '';
@@ -63,6 +64,15 @@ function serve(file: string, direct = false): { child: ChildProcess; lines: stri
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, lines, stderr: () => stderr, exited };
+}
+
+/** Kills the service and whatever started it (npx leaves its child running when killed alone). */
+function stop(service: { child: ChildProcess }): void {
+  try {
+    process.kill(-service.child.pid!, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 async function waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
@@ -105,7 +115,7 @@ describe('serve from the installed package', () => {
       // The schema the configuration's $schema names is in the installed package.
       expect(JSON.parse(await readFile(join(project, 'node_modules/access-token-guard/schema/guard.schema.json'), 'utf8'))).toMatchObject({ title: 'access-token-guard gateway configuration' });
     } finally {
-      service.child.kill('SIGKILL');
+      stop(service);
     }
   }, 60_000);
 
@@ -122,7 +132,7 @@ describe('serve from the installed package', () => {
       expect((await inFlight).status).toBe(200);
       expect(await service.exited).toBe(0);
     } finally {
-      service.child.kill('SIGKILL');
+      stop(service);
     }
   }, 60_000);
 
