@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon, { type AutocannonRequest } from 'autocannon';
-import { BENCH_CLIENT, type AppConfig, type Variant } from './http/apps.js';
+import { type AppConfig, type Variant } from './http/apps.js';
 import { BenchIssuer } from './lib/issuer.js';
 import { ServerProcess } from './lib/child.js';
 import { AUDIENCE } from './lib/keys.js';

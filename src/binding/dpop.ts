@@ -11,7 +11,7 @@ import { quote } from '../quote.js';
 import type { DpopOptions } from '../options.js';
 import type { JWK } from '../types.js';
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop-algorithms.js';
-import { createNonceSource, isNonceSyntax, type DpopNonceOption, type DpopNonceSource } from './dpop-nonce.js';
+import { createNonceSource, isNonceSyntax, type DpopNonceSource } from './dpop-nonce.js';
 import { normalizeHttpUri } from './http-uri.js';
 import { MemoryReplayStore, ReplayStoreUnavailableError, type ProofIdentity, type ReplayStore } from './replay-store.js';
 

@@ -8,8 +8,8 @@ import { quote } from '../quote.js';
 import type { CryptoBackend } from '../crypto/types.js';
 import type { VerifierOptions } from '../options.js';
 import type { Binding, JWTClaims, RequestLike } from '../types.js';
-import { checkDpopBinding, validateDpopOptions, type DpopConfig, type DpopOptions } from './dpop.js';
-import { checkCertificateBinding, isThumbprint, validateMtlsOptions, type MtlsConfig, type MtlsOptions } from './mtls.js';
+import { checkDpopBinding, validateDpopOptions, type DpopConfig } from './dpop.js';
+import { checkCertificateBinding, isThumbprint, validateMtlsOptions, type MtlsConfig } from './mtls.js';
 
 /** Every token refusal of this step is `binding_mismatch` unless it says otherwise. */
 const invalidToken = (description: string, reason: string, init?: AccessTokenErrorInit) => refusal(description, reason, { reasonCode: 'binding_mismatch', ...init });

@@ -11,7 +11,7 @@
  * so nothing about keys or padding leaks to whoever probes the API.
  */
 import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
-import { prepareDecryptionKeys, type DecryptionKey, type DecryptionKeyInput } from './decryption-keys.js';
+import { prepareDecryptionKeys, type DecryptionKey } from './decryption-keys.js';
 import { invalidToken as refusal, type AccessTokenErrorInit } from '../errors.js';
 import { isCompactJwe } from './compact.js';
 import { quote } from '../quote.js';

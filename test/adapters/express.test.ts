@@ -11,7 +11,7 @@ import express5 from 'express';
 import express4 from 'express4';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AccessTokenError, authenticate, GuardError, requirePermissions, requireScopes, type AuthenticateOptions } from '../../adapters/express.js';
+import { authenticate, GuardError, requirePermissions, requireScopes, type AuthenticateOptions } from '../../adapters/express.js';
 import { createVerifier, type RequestLike, type Verifier, type VerifierOptions } from '../../src/index.js';
 import { LocalIssuer } from '../../src/testing.js';
 import { closeServer, closedPort, rawGet } from '../helpers/http.js';
