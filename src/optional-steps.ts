@@ -10,14 +10,13 @@
 import type { BindingOptions, SenderConstraintStep } from './binding/index.js';
 import type { CryptoBackend } from './crypto/types.js';
 import { invalidToken } from './errors.js';
-import type { IssuerDirectoryFactory } from './issuers.js';
+import type { IssuerDirectoryFactory, IssuerPipeline } from './issuers.js';
 import { isCompactJwe } from './jwe/compact.js';
 import type { DecryptionOptions, DecryptStep } from './jwe/decrypt.js';
 import type { PemImporter } from './keys/static.js';
 import type { ResourceMetadata, ResourceMetadataDefaults } from './resource-metadata.js';
 import type { ResultCacheOptions, VerifiedToken } from './result-cache.js';
 import type { IntrospectionOptions, VerifierOptions } from './options.js';
-import type { IssuerPipeline } from './issuers.js';
 import type { Introspector } from './token-status.js';
 
 export interface ResultCacheLike {
@@ -91,4 +90,8 @@ export function bearerTokensOnly(options: BindingOptions): SenderConstraintStep 
 export function noResultCache(options: ResultCacheOptions | undefined): undefined {
   if (options !== undefined) throw missingStep('resultCache', 'resultCache');
   return undefined;
+}
+
+export function noResourceMetadata(): never {
+  throw missingStep('resourceMetadata', 'resourceMetadata');
 }

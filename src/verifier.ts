@@ -10,7 +10,7 @@ import { DEFAULT_DPOP_ALGORITHMS } from './binding/dpop-algorithms.js';
 import { checkTimes, nowInSeconds, type TimeRules } from './claims.js';
 import { extractCredentials, type CredentialRules, type TokenLocation } from './credentials.js';
 import type { CryptoBackend } from './crypto/types.js';
-import { bearerTokensOnly, missingStep, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
+import { bearerTokensOnly, noResourceMetadata, noResultCache, plainTokensOnly, type OptionalSteps } from './optional-steps.js';
 import { ISSUER_OPTION_NAMES, refuseUnknownOptions, type ResultCacheOptions, type VerifierOptions } from './options.js';
 import { AccessTokenError, GuardError, invalidToken, type AuthScheme, type ChallengeOptions } from './errors.js';
 import { GUARD_REFUSED, guardedHooks, since, type VerifierHooks } from './hooks.js';
@@ -277,10 +277,6 @@ export function createVerifierWith(backend: CryptoBackend, options: VerifierOpti
 function withGuardReporter(challenge: ChallengeOptions, refused: VerifierHooks['refused']): ChallengeOptions {
   if (refused === undefined) return challenge;
   return Object.freeze({ ...challenge, [GUARD_REFUSED]: refused });
-}
-
-function noResourceMetadata(): never {
-  throw missingStep('resourceMetadata', 'resourceMetadata');
 }
 
 /** The options with `issuer` set from the `domain` shorthand, when that is how it was given. */
