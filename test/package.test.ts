@@ -55,6 +55,15 @@ describe('contents of the packed tarball', () => {
     expect(packed.files).toEqual(expect.arrayContaining(expected));
   });
 
+  it('needs no jose installed: no shipped file imports or requires it, and it is no dependency', async () => {
+    const installed = join(packed.dir, 'node_modules/access-token-guard');
+    const code = packed.files.filter((file) => /\.(m?js|cjs|d\.c?ts)$/.test(file));
+    const importing = [];
+    for (const file of code) if (/(from|import|require)\s*\(?\s*["']jose["']/.test(await readFile(join(installed, file), 'utf8'))) importing.push(file);
+    expect(importing).toEqual([]);
+    expect(Object.keys((JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {})).not.toContain('jose');
+  });
+
   it('ships no source map and no TypeScript source', () => {
     expect(packed.files.filter((file) => file.endsWith('.map') || /^(src|adapters)\//.test(file) || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).toEqual([]);
   });

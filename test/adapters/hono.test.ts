@@ -12,6 +12,7 @@ import {
   createVerifier as createWebVerifier,
   KeysUnavailableError,
   requireClaim,
+  severalIssuers,
   requirePermissions,
   requireScopes,
   type AuthEnv,
@@ -112,6 +113,14 @@ describe('hono: authenticate', () => {
       const response = await fetch(`${await serve(app)}/me`, { headers: bearer(await issuer.mint(AUDIENCE)) });
       expect(await response.text()).toBe('auth0|demo-user');
     }
+  });
+
+  it("takes /web's optional steps from its own entry: several issuers with severalIssuers, a TypeError naming it without", async () => {
+    const issuers = [{ issuer: 'https://other.example.com/', audience: AUDIENCE, jwksUri: issuer.jwksUri }, { issuer: issuer.issuer, audience: AUDIENCE, jwksUri: issuer.jwksUri }];
+    expect(() => createWebVerifier({ issuers })).toThrow(/pass `severalIssuers`/);
+    const app = new Hono().get('/me', authenticate(createWebVerifier({ issuers }, severalIssuers)), (c) => c.text(c.var.auth.issuer));
+    const response = await fetch(`${await serve(app)}/me`, { headers: bearer(await issuer.mint(AUDIENCE)) });
+    expect(await response.text()).toBe(issuer.issuer);
   });
 });
 
