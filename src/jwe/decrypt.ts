@@ -10,13 +10,16 @@
  * says precisely why in `reason` (for logs); the client only ever sees a generic `description`,
  * so nothing about keys or padding leaks to whoever probes the API.
  */
-import { base64url, compactDecrypt, errors as joseErrors } from 'jose';
+import { base64url, compactDecrypt } from 'jose';
 import { prepareDecryptionKeys, type DecryptionKey } from './decryption-keys.js';
 import { invalidToken as refusal, type AccessTokenErrorInit } from '../errors.js';
 import { isCompactJwe } from './compact.js';
 import { quote } from '../quote.js';
 import { isBase64Url } from '../crypto/base64url.js';
 import type { VerifierOptions } from '../options.js';
+
+/** jose's `code` for a JWE whose key or tag does not check out (its errors reference). */
+const JWE_DECRYPTION_FAILED = 'ERR_JWE_DECRYPTION_FAILED';
 
 export { isCompactJwe };
 export type { DecryptionKeyInput, KeyObjectLike, NamedDecryptionKey } from './decryption-keys.js';
@@ -256,7 +259,9 @@ async function decrypt(token: string, header: JweHeader, keys: readonly Decrypti
     } catch (error) {
       // jose answers a wrong key exactly as it answers tampering (a random CEK, then a failed
       // tag check: RFC 7516 §11.5), so there is no oracle here to leak, only the next key to try.
-      if (!(error instanceof joseErrors.JWEDecryptionFailed)) {
+      // Told by jose's documented error `code` rather than its class: importing the `errors`
+      // namespace would keep every jose error class in a bundle that never decrypts.
+      if ((error as { code?: unknown } | null)?.code !== JWE_DECRYPTION_FAILED) {
         throw invalidToken(MALFORMED, `the JWE could not be decrypted: ${(error as Error).message}`, { cause: error });
       }
     }
