@@ -8,6 +8,7 @@
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build as tsup } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_SOURCES, minifiedBundle } from '../../bench/footprint.js';
 
@@ -91,11 +92,13 @@ describe('a bearer-only /web bundle', () => {
   });
 });
 
+/** The bearer-only Worker, its verifier created with `steps` and `options` added. */
+const withSteps = (steps: string, options: string) =>
+  BUNDLE_SOURCES.web
+    .replace("import { authenticate, requireScopes } from 'access-token-guard/web';", `import { authenticate, createVerifier, requireScopes, ${steps} } from 'access-token-guard/web';`)
+    .replace("authenticate({ issuer, audience, jwksUri, algorithms: ['RS256', 'ES256'] })", `authenticate(createVerifier({ issuer, audience, jwksUri, ${options} }, ${steps}))`);
+
 describe('each optional step is in a /web bundle once imported', () => {
-  const withSteps = (steps: string, options: string) =>
-    BUNDLE_SOURCES.web
-      .replace("import { authenticate, requireScopes } from 'access-token-guard/web';", `import { authenticate, createVerifier, requireScopes, ${steps} } from 'access-token-guard/web';`)
-      .replace("authenticate({ issuer, audience, jwksUri, algorithms: ['RS256', 'ES256'] })", `authenticate(createVerifier({ issuer, audience, jwksUri, ${options} }, ${steps}))`);
 
   it('encryptedTokens brings the JWE modules', async () => {
     expect(await bundledModules(withSteps('encryptedTokens', "decryptionKeys: ['-----BEGIN PRIVATE KEY-----']"))).toEqual(expect.arrayContaining(JWE));
@@ -123,5 +126,51 @@ describe('each optional step is in a /web bundle once imported', () => {
 
   it('protectedResourceMetadata brings the metadata document', async () => {
     expect((await bundled(withSteps('protectedResourceMetadata', 'resourceMetadata: {}'))).code).toContain('oauth-protected-resource');
+  }, 60_000);
+});
+
+/**
+ * Each optional step by a string only its code holds (a reason it writes, a path it serves): the
+ * published build is bundled from shared chunks, so modules cannot be told apart there.
+ */
+const STEP_MARKERS = [
+  ['encryptedTokens', 'the JWE does not decrypt with'],
+  ['boundTokens (DPoP)', "the proof's htm"],
+  ['boundTokens (mTLS)', 'the request presented no client certificate'],
+  ['cachedResults', '`resultCache.maxEntries` must be'],
+  ['introspectedTokens', 'the introspection endpoint refused our request'],
+  ['severalIssuers', 'is not a configured issuer'],
+  ['protectedResourceMetadata', '/.well-known/oauth-protected-resource'],
+  ['pemKeys', 'a configured PEM key fits none'],
+] as const;
+
+describe('the published /web build, bundled as an application bundles it', () => {
+  let published: string;
+
+  beforeAll(async () => {
+    // The real tsup configuration (shared chunks, jose built in), without declarations.
+    await tsup({ config: join(ROOT, 'tsup.config.ts'), outDir: join(dir, 'published'), dts: false, silent: true });
+    published = join(dir, 'published/web.js');
+  }, 120_000);
+
+  const bundledFromBuild = async (source: string) => {
+    const entry = join(dir, `published-entry-${Math.random().toString(36).slice(2)}.mjs`);
+    await writeFile(entry, source);
+    return new TextDecoder().decode((await minifiedBundle(entry, 'browser', { alias: { 'access-token-guard/web': published } })).code);
+  };
+
+  it('carries no optional step into a bearer-only bundle', async () => {
+    const code = await bundledFromBuild(BUNDLE_SOURCES.web);
+    expect(STEP_MARKERS.filter(([, marker]) => code.includes(marker)).map(([step]) => step)).toEqual([]);
+  }, 60_000);
+
+  it('carries each step once it is imported (so the markers above do find them)', async () => {
+    const code = await bundledFromBuild(
+      withSteps(
+        'encryptedTokens, boundTokens, cachedResults, introspectedTokens, severalIssuers, protectedResourceMetadata, pemKeys',
+        "dpop: {}, resultCache: true, resourceMetadata: {}, keys: ['-----BEGIN PUBLIC KEY-----']",
+      ),
+    );
+    expect(STEP_MARKERS.filter(([, marker]) => !code.includes(marker)).map(([step]) => step)).toEqual([]);
   }, 60_000);
 });
