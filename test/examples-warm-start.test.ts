@@ -9,11 +9,11 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import type { KeyCacheSnapshot } from '../src/index.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalIssuer } from '../src/testing.js';
+import { bundleWorker } from './helpers/workerd.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AUDIENCE = 'https://api.example.com/';
@@ -34,17 +34,7 @@ describe('examples/worker-key-cache.ts in workerd', () => {
   let script: string;
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [join(ROOT, 'examples/worker-key-cache.ts')],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['module', 'main'],
-      logLevel: 'silent',
-    });
-    script = bundle.outputFiles[0]!.text;
+    script = await bundleWorker(join(ROOT, 'examples/worker-key-cache.ts'));
   }, 60_000);
 
   /** A fresh isolate of the Worker, its storage persisted under `dir` across isolates. */

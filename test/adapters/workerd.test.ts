@@ -13,10 +13,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { build as tsup } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleWorker } from '../helpers/workerd.js';
 import { LocalIssuer } from '../../src/testing.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -67,23 +67,6 @@ describe('web and hono entries: no Node built-in reaches them', () => {
     expect([...graph.values()].flat().some((s) => NODE_BUILTINS.has(s))).toBe(true);
   });
 });
-
-/** One ES module of a Worker and everything it imports, for the neutral platform (no Node built-in resolves). */
-async function bundleWorker(worker: string): Promise<string> {
-  const bundle = await build({
-    entryPoints: [worker],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    // The build sits in a temp dir; its dependencies are the repo's.
-    nodePaths: [join(ROOT, 'node_modules')],
-    logLevel: 'silent',
-  });
-  return bundle.outputFiles[0]!.text;
-}
 
 describe('web entry inside workerd (miniflare)', () => {
   let script: string;
